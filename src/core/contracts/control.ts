@@ -51,6 +51,7 @@ export const initMessageSchema = z.object({
   dataDir: z.string().min(1),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   mode: z.enum(['desktop', 'headless']),
+  version: z.string().min(1).max(50),
 });
 export type InitMessage = z.infer<typeof initMessageSchema>;
 

@@ -1,0 +1,12 @@
+import { defineContract } from '../rpc/contract';
+
+/**
+ * The service-specific contracts the orchestrator calls. Each grows with its feature issue
+ * (scraping, enrichment, imagery, inference, leads); every service also serves
+ * `baseServiceContract` (info, ping).
+ */
+export const scraperContract = defineContract({ name: 'scraper', methods: {}, events: {} });
+export const enrichmentContract = defineContract({ name: 'enrichment', methods: {}, events: {} });
+export const imageProcessorContract = defineContract({ name: 'image-processor', methods: {}, events: {} });
+export const mlInferenceContract = defineContract({ name: 'ml-inference', methods: {}, events: {} });
+export const leadGeneratorContract = defineContract({ name: 'lead-generator', methods: {}, events: {} });

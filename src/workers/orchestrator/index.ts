@@ -1,0 +1,25 @@
+import { orchestratorApiContract } from '../../core/contracts/orchestrator-api';
+import { runService } from '../../core/host/service-runtime';
+import { runDiagnostics } from './diagnostics';
+import type { HostStatus } from '../../core/contracts/services';
+
+/**
+ * The orchestrator: the renderer's only counterpart. It relays the supervisor's table, checks the
+ * other services over their links, and (in later issues) plans and drives pipeline runs.
+ */
+runService({
+  name: 'orchestrator',
+  contract: orchestratorApiContract,
+  setup(ctx) {
+    let latest: HostStatus | null = null;
+    ctx.onHostStatus((status) => {
+      latest = status;
+      ctx.broadcast(orchestratorApiContract, 'status.changed', status);
+    });
+    return {
+      'status.get': async () => latest ?? (latest = await ctx.host.call('host.status', {})),
+      'diagnostics.run': (_params, call) => runDiagnostics(ctx, call),
+      'services.restart': ({ name }) => ctx.host.call('host.restartService', { name }),
+    };
+  },
+});
