@@ -141,6 +141,8 @@ export interface WebSocketApiOptions {
   checkAccess?: (url: string) => Promise<AccessCheck>;
   /** Reconnect delays: the first, doubled after each failure up to the maximum. */
   backoff?: { initialMs: number; maxMs: number };
+  /** Aborting closes the socket for good (page teardown, tests). */
+  signal?: AbortSignal;
 }
 
 export const ACCESS_DENIED_MESSAGE =
@@ -178,8 +180,17 @@ export function connectWebSocketApi(options: WebSocketApiOptions): FishMouthApi 
   const setState = (state: WebSocketLinkState) => options.onState?.(state);
 
   let failures = 0;
+  let current: WebSocketLike | null = null;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const stopped = () => options.signal?.aborted === true;
+  options.signal?.addEventListener('abort', () => {
+    clearTimeout(retryTimer);
+    current?.close(CLOSE_CLIENT_GONE, 'client closed the link');
+    client.detach('disconnected');
+  });
 
   const open = () => {
+    if (stopped()) return;
     setState({ kind: 'connecting', attempt: failures + 1 });
     let socket: WebSocketLike;
     try {
@@ -191,8 +202,13 @@ export function connectWebSocketApi(options: WebSocketApiOptions): FishMouthApi 
       void retry(false);
       return;
     }
+    current = socket;
     let opened = false;
+    // A refused or broken socket reports 'error' then 'close'; the close drives the retry. (Node's
+    // `ws` throws on an 'error' nobody listens to, hence the listener.)
+    socket.addEventListener('error', () => {});
     socket.addEventListener('open', () => {
+      if (stopped()) return socket.close(CLOSE_CLIENT_GONE, 'client closed the link');
       opened = true;
       failures = 0;
       const peer = new RpcPeer(webSocketTransport(socket), {
@@ -206,8 +222,10 @@ export function connectWebSocketApi(options: WebSocketApiOptions): FishMouthApi 
   };
 
   const retry = async (wasOpen: boolean) => {
+    if (stopped()) return;
     if (!wasOpen) {
       const access = await checkAccess(options.url);
+      if (stopped()) return;
       if (access === 'denied') {
         client.detach('disconnected');
         setState({ kind: 'unauthorized', message: ACCESS_DENIED_MESSAGE });
@@ -217,7 +235,7 @@ export function connectWebSocketApi(options: WebSocketApiOptions): FishMouthApi 
     const delay = Math.min(maxMs, initialMs * 2 ** failures);
     failures += 1;
     setState({ kind: 'waiting', attempt: failures, retryInMs: delay });
-    setTimeout(open, delay);
+    retryTimer = setTimeout(open, delay);
   };
 
   open();
