@@ -1,0 +1,106 @@
+import * as nodePath from 'node:path';
+
+/*
+ * How the desktop window's pages are addressed and served. Pure: no Electron, no file system,
+ * so the path-traversal rules are tested in Node (renderer-files.test.ts).
+ */
+
+/** A privileged, standard scheme: pages get a real origin (`app://fishmouth`) instead of file://. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'fishmouth';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+
+/**
+ * The same policy as the meta tag in src/renderer/index.html, sent as a header too so it also
+ * covers responses that are not HTML. `blob:` workers are MapLibre's tile workers.
+ */
+export const RENDERER_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.wasm': 'application/wasm',
+  '.pbf': 'application/x-protobuf',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function contentTypeFor(filePath: string, path: typeof nodePath = nodePath): string {
+  return CONTENT_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export type RendererFileResolution =
+  | { kind: 'file'; path: string; contentType: string }
+  /** The request is not for our origin or tries to leave the renderer folder. */
+  | { kind: 'forbidden'; reason: string };
+
+/**
+ * Maps an `app://fishmouth/...` URL to a file inside `rootDir`, or refuses it. The URL parser
+ * already folds `..` and `%2e%2e` segments, but an encoded separator (`..%2F`, `..%5C`) only turns
+ * into one after decoding, so the decoded path is resolved and checked to stay inside the root.
+ * `path` is injectable so the Windows rules are tested on any OS.
+ */
+export function resolveRendererFile(rootDir: string, requestUrl: string, path: typeof nodePath = nodePath): RendererFileResolution {
+  let url: URL;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    return { kind: 'forbidden', reason: 'not a URL' };
+  }
+  if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) {
+    return { kind: 'forbidden', reason: `not on ${APP_ORIGIN}` };
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return { kind: 'forbidden', reason: 'malformed percent-encoding' };
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) {
+    return { kind: 'forbidden', reason: 'forbidden character in path' };
+  }
+  const relativePath = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
+  const root = path.resolve(rootDir);
+  const target = path.resolve(root, ...relativePath.split('/'));
+  const fromRoot = path.relative(root, target);
+  if (fromRoot === '' || fromRoot.startsWith('..') || path.isAbsolute(fromRoot)) {
+    return { kind: 'forbidden', reason: 'outside the renderer folder' };
+  }
+  return { kind: 'file', path: target, contentType: contentTypeFor(target, path) };
+}
+
+/** Headers for every response of the app scheme. */
+export function rendererResponseHeaders(contentType: string): Record<string, string> {
+  return {
+    'Content-Type': contentType,
+    'Content-Security-Policy': RENDERER_CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-cache',
+  };
+}
