@@ -1,0 +1,88 @@
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import { RENDERER_CSP, SECURITY_HEADERS } from './security';
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.wasm': 'application/wasm',
+  '.pbf': 'application/x-protobuf',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function contentTypeFor(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export type StaticLookup = { ok: true; file: string; size: number } | { ok: false; status: 400 | 404; message: string };
+
+/**
+ * Maps a URL path to a file inside `root`, refusing anything that would leave it: `..` segments
+ * (plain or percent-encoded), NUL bytes, backslashes, and symbolic links pointing outside.
+ */
+export async function locateStaticFile(root: string, urlPath: string): Promise<StaticLookup> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return { ok: false, status: 400, message: 'The address is not valid.' };
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return { ok: false, status: 400, message: 'The address is not valid.' };
+  const segments = decoded.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.some((s) => s === '..')) return { ok: false, status: 400, message: 'The address is not valid.' };
+  if (segments.length === 0) segments.push('index.html');
+
+  const rootDir = resolve(root);
+  const candidate = join(rootDir, ...segments);
+  try {
+    const [realRoot, realFile] = await Promise.all([realpath(rootDir), realpath(candidate)]);
+    if (realFile !== realRoot && !realFile.startsWith(realRoot + sep)) {
+      return { ok: false, status: 404, message: 'Not found.' };
+    }
+    const info = await stat(realFile);
+    if (!info.isFile()) return { ok: false, status: 404, message: 'Not found.' };
+    return { ok: true, file: realFile, size: info.size };
+  } catch {
+    return { ok: false, status: 404, message: 'Not found.' };
+  }
+}
+
+/** Serves a GET or HEAD for a file of the renderer build. */
+export async function serveStaticFile(root: string, urlPath: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const found = await locateStaticFile(root, urlPath);
+  if (!found.ok) {
+    res.writeHead(found.status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(found.message);
+    return;
+  }
+  const isPage = extname(found.file).toLowerCase() === '.html';
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': contentTypeFor(found.file),
+    'Content-Length': String(found.size),
+    'Content-Security-Policy': RENDERER_CSP,
+    // The page is tiny and must pick up a new build at once; hashed assets may be cached briefly.
+    'Cache-Control': isPage ? 'no-store' : 'private, max-age=300',
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(found.file);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
