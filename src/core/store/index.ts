@@ -1,0 +1,24 @@
+/**
+ * The store: one SQLite database per data folder, opened by each process on its own.
+ * Start-up: `const db = openDatabase(dataDir); runMigrations(db);` (the host does the migration
+ * once; services just open). Synced tables are written only through `writeSynced` or the
+ * repositories built on it, so every change lands in the outbox in the same transaction.
+ */
+export { BUSY_TIMEOUT_MS, DATABASE_FILE, databasePath, openDatabase, writeTransaction, type Db, type OpenDatabaseOptions, type SqlValue } from './database';
+export { StoreError, type StoreErrorKind } from './errors';
+export { MIGRATIONS, SCHEMA_VERSION, migrationChecksum, runMigrations, schemaVersion, type Migration, type MigrationReport } from './migrations';
+export { getDeviceId, nextHlc, receiveRemoteHlc } from './device';
+export { writeSynced, type ColumnValue, type SyncOp, type SyncedTable } from './synced';
+export { countPendingOutbox, markOutboxPushed, pendingOutbox, type OutboxEntry } from './outbox';
+export { areaGeometrySchema, type AreaGeometry } from './geojson';
+export {
+  createTerritory,
+  deleteTerritory,
+  getTerritory,
+  listTerritories,
+  renameTerritory,
+  territoriesTable,
+  territoryNameSchema,
+  type Territory,
+} from './territories';
+export { appendAudit, auditTable, listAudit, type AuditEntry } from './audit';

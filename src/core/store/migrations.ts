@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { statement, writeTransaction, nowIso, type Db } from './database';
+import { StoreError, parseRow } from './errors';
+
+/**
+ * Versioned schema migrations, run once by the host at start (any process may call it: racing
+ * processes serialise on BEGIN IMMEDIATE and each version is applied exactly once).
+ *
+ *   MIGRATIONS, SCHEMA_VERSION
+ *   runMigrations(db, { migrations? }) → { from, to, applied }
+ *   schemaVersion(db)                  → highest applied version (0 for a new file)
+ *
+ * Migrations are SQL text, never functions. Note: the checksum of a function's source would
+ * change whenever the bundler rewrites it, and an installed app would then refuse its own database.
+ * Never edit a shipped migration; add a new one.
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial: meta, outbox, sync state, blobs, territories',
+    sql: `
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        op_id TEXT NOT NULL UNIQUE,
+        table_name TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+        payload TEXT NOT NULL CHECK (json_valid(payload)),
+        hlc TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        pushed_at TEXT
+      ) STRICT;
+      CREATE INDEX outbox_pending ON outbox (seq) WHERE pushed_at IS NULL;
+
+      CREATE TABLE sync_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+        bytes INTEGER NOT NULL CHECK (bytes >= 0),
+        mime TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT NOT NULL,
+        refcount INTEGER NOT NULL DEFAULT 1 CHECK (refcount >= 0)
+      ) STRICT;
+      CREATE INDEX blobs_last_used ON blobs (last_used_at);
+
+      CREATE TABLE territories (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        geometry TEXT NOT NULL CHECK (json_valid(geometry)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        hlc TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+      ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    name: 'audit log',
+    sql: `
+      CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
+        hlc TEXT NOT NULL,
+        device_id TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_at ON audit_log (at);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export interface MigrationReport {
+  /** Schema version before this call. */
+  from: number;
+  /** Schema version after this call. */
+  to: number;
+  /** Versions this process applied (another racing process may have applied the rest). */
+  applied: number[];
+}
+
+const appliedRowSchema = z.object({
+  version: z.number().int().positive(),
+  name: z.string(),
+  applied_at: z.string(),
+  checksum: z.string(),
+});
+type AppliedRow = z.infer<typeof appliedRowSchema>;
+
+/** sha256 of the SQL with whitespace collapsed, so re-indenting a migration is not a change. */
+export function migrationChecksum(migration: Migration): string {
+  return createHash('sha256').update(migration.sql.replace(/\s+/g, ' ').trim()).digest('hex');
+}
+
+function hasMigrationTable(db: Db): boolean {
+  return statement(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").pluck().get() === 1;
+}
+
+export function schemaVersion(db: Db): number {
+  if (!hasMigrationTable(db)) return 0;
+  const version = db.prepare('SELECT max(version) FROM schema_migrations').pluck().get();
+  return typeof version === 'number' ? version : 0;
+}
+
+export function runMigrations(db: Db, options: { migrations?: readonly Migration[] } = {}): MigrationReport {
+  const migrations = options.migrations ?? MIGRATIONS;
+  checkMigrationList(migrations);
+  // Note: only a new file takes the write lock here, so an up-to-date database starts lock-free.
+  if (!hasMigrationTable(db)) writeTransaction(db, () => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at TEXT NOT NULL,
+      checksum TEXT NOT NULL
+    ) STRICT`);
+  });
+  const before = readApplied(db);
+  checkAppliedAgainst(before, migrations);
+  const from = before.reduce((max, row) => Math.max(max, row.version), 0);
+  const applied: number[] = [];
+
+  for (const migration of migrations) {
+    if (before.some((row) => row.version === migration.version)) continue;
+    writeTransaction(db, () => {
+      // Re-read under the write lock: a racing process may have applied it meanwhile.
+      const current = readApplied(db);
+      checkAppliedAgainst(current, migrations);
+      if (current.some((row) => row.version === migration.version)) return;
+      try {
+        db.exec(migration.sql);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new StoreError(
+          'migration-failed',
+          `Updating the database to version ${migration.version} (${migration.name}) failed: ${reason}. Nothing was changed; report this with the log file.`,
+          { cause: error },
+        );
+      }
+      statement(db, 'INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        nowIso(),
+        migrationChecksum(migration),
+      );
+      db.pragma(`user_version = ${migration.version}`);
+      applied.push(migration.version);
+    });
+  }
+  const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  return { from, to: Math.max(from, latest), applied };
+}
+
+function readApplied(db: Db): AppliedRow[] {
+  return statement(db, 'SELECT version, name, applied_at, checksum FROM schema_migrations ORDER BY version')
+    .all()
+    .map((row) => parseRow(appliedRowSchema, row, 'schema migration'));
+}
+
+function checkAppliedAgainst(applied: AppliedRow[], migrations: readonly Migration[]): void {
+  const known = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  const newest = applied.reduce((max, row) => Math.max(max, row.version), 0);
+  if (newest > known) {
+    throw new StoreError(
+      'database-newer',
+      `This database was last used by a newer version of Fish Mouth (schema version ${newest}; this version knows up to ${known}). Update Fish Mouth, or open a different data folder.`,
+    );
+  }
+  for (const row of applied) {
+    const migration = migrations.find((m) => m.version === row.version);
+    if (!migration) {
+      throw new StoreError('migration-changed', `This database has schema version ${row.version} (${row.name}), which this version of Fish Mouth does not know. Open a different data folder.`);
+    }
+    if (migrationChecksum(migration) !== row.checksum) {
+      throw new StoreError(
+        'migration-changed',
+        `Database update ${row.version} (${row.name}) was applied from different SQL than this version of Fish Mouth ships, so the tables may not match. Restore a backup or use a fresh data folder.`,
+      );
+    }
+  }
+}
+
+function checkMigrationList(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new StoreError('migration-failed', `Migration list is out of order: position ${index + 1} holds version ${migration.version}.`);
+    }
+  });
+}
