@@ -82,6 +82,12 @@ export class FakeHost implements HostLike {
     for (const client of this.clients) this.handPort(client);
   }
 
+  /** Tells `onStatus` listeners the current status, as the host does on every change. */
+  notifyStatus(): void {
+    const status = this.status();
+    this.statusListeners.forEach((l) => l(status));
+  }
+
   /** Pushes `status.changed` to every connected client. */
   broadcastStatus(): void {
     for (const client of this.clients) client.peer?.emit(orchestratorApiContract, 'status.changed', this.status());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAccessToken, OriginPolicy, presentedToken, tokenMatches } from './security';
+import { createAccessToken, DEFAULT_RENDERER_CSP, OriginPolicy, pagePolicyHeader, presentedToken, tokenMatches } from './security';
 
 describe('access tokens', () => {
   it('accepts only the exact token', () => {
@@ -51,5 +51,23 @@ describe('origin policy', () => {
     expect(policy.isAllowedHost('localhost')).toBe(true);
     expect(policy.isAllowedOrigin('http://127.0.0.1')).toBe(true);
     expect(new OriginPolicy(4317, '127.0.0.1').isAllowedHost('localhost')).toBe(false);
+  });
+});
+
+describe('page policy header', () => {
+  it("takes the page's meta policy and forbids framing", () => {
+    expect(pagePolicyHeader(`<meta http-equiv="Content-Security-Policy" content="default-src 'self'; img-src data:;">`)).toBe(
+      "default-src 'self'; img-src data:; frame-ancestors 'none'",
+    );
+    expect(pagePolicyHeader(`<META content='default-src "none"' HTTP-EQUIV='content-security-policy'>`)).toBe(`default-src "none"; frame-ancestors 'none'`);
+    expect(pagePolicyHeader(`<meta http-equiv="Content-Security-Policy" content="default-src 'self'; frame-ancestors 'self'">`)).toBe(
+      "default-src 'self'; frame-ancestors 'self'",
+    );
+  });
+
+  it('falls back to the strict default when the page has no usable policy', () => {
+    expect(pagePolicyHeader(null)).toBe(DEFAULT_RENDERER_CSP);
+    expect(pagePolicyHeader('<title>no policy</title>')).toBe(DEFAULT_RENDERER_CSP);
+    expect(pagePolicyHeader('<meta http-equiv="Content-Security-Policy" content="default-src \u00e9">')).toBe(DEFAULT_RENDERER_CSP);
   });
 });

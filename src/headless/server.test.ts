@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { hostStatusSchema, type HostStatus } from '../core/contracts/services';
 import { LinkedClient } from '../core/rpc/linked-client';
 import { RpcPeer } from '../core/rpc/peer';
 import { FakeHost, webSocketJsonTransport } from './fake-host.testkit';
-import { RENDERER_CSP } from './security';
+import { DEFAULT_RENDERER_CSP, pagePolicyHeader } from './security';
 import { HeadlessServerError, startHeadlessServer, type HeadlessServer, type HeadlessServerOptions } from './server';
 
 interface Reply {
@@ -176,7 +176,7 @@ describe('static files', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toBe(INDEX_HTML);
     expect(reply.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(reply.headers['content-security-policy']).toBe(RENDERER_CSP);
+    expect(reply.headers['content-security-policy']).toBe(DEFAULT_RENDERER_CSP);
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
     expect(reply.headers['referrer-policy']).toBe('no-referrer');
     expect(reply.headers['cache-control']).toBe('no-store');
@@ -208,11 +208,21 @@ describe('static files', () => {
     }
   });
 
-  it('uses the same CSP as the renderer page', () => {
-    const page = join('src', 'renderer', 'index.html');
-    if (!existsSync(page)) return;
-    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/i.exec(readFileSync(page, 'utf8'));
-    expect(meta?.[1]).toBe(RENDERER_CSP.replace("; frame-ancestors 'none'", ''));
+  it("sends the page's own CSP as a header, with frame-ancestors added", async () => {
+    const withMeta = join(tmpRoot, 'renderer-with-csp');
+    mkdirSync(withMeta, { recursive: true });
+    const policy = "default-src 'self'; script-src 'self'; connect-src 'self'";
+    writeFileSync(join(withMeta, 'index.html'), `<!doctype html><meta\n  http-equiv="Content-Security-Policy"\n  content="${policy}"\n/><title>x</title>`);
+    const server = await start(new FakeHost(), { rendererDir: withMeta });
+    const reply = await httpGet(server.port, '/');
+    expect(reply.headers['content-security-policy']).toBe(`${policy}; frame-ancestors 'none'`);
+  });
+
+  it('derives a header from the real renderer page', () => {
+    const page = readFileSync(join('src', 'renderer', 'index.html'), 'utf8');
+    const meta = /content="(default-src [^"]+)"/.exec(page)?.[1];
+    expect(meta).toBeDefined();
+    expect(pagePolicyHeader(page)).toBe(`${meta}; frame-ancestors 'none'`);
   });
 });
 

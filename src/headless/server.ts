@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HostStatus } from '../core/contracts/services';
-import { createAccessToken, hostForUrl, isLoopbackAddress, isWildcardAddress, OriginPolicy, presentedToken, SECURITY_HEADERS, tokenMatches } from './security';
+import { createAccessToken, hostForUrl, isLoopbackAddress, isWildcardAddress, OriginPolicy, pagePolicyHeader, presentedToken, SECURITY_HEADERS, tokenMatches } from './security';
 import { serveStaticFile } from './static-files';
 import { silentLogger, type HostLike, type ServerLogger } from './types';
 import { CLOSE_GOING_AWAY, WebSocketBridge } from './ws-bridge';
@@ -65,6 +67,7 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
   const keepaliveMs = options.keepaliveMs ?? 30_000;
   const bridgeOptions = { orchestratorWaitMs: options.orchestratorWaitMs ?? 5_000, maxQueued: 256 };
   const { host, rendererDir } = options;
+  const pagePolicy = pagePolicyHeader(readPage(rendererDir));
 
   let policy: OriginPolicy | null = null;
   const bridges = new Map<WebSocket, WebSocketBridge>();
@@ -102,7 +105,7 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     }
 
     if (method !== 'GET' && method !== 'HEAD') return sendMethodNotAllowed(res);
-    await serveStaticFile(rendererDir, url.pathname, req, res);
+    await serveStaticFile(rendererDir, url.pathname, req, res, pagePolicy);
   }
 
   function sendHealth(res: ServerResponse, headOnly: boolean): void {
@@ -285,6 +288,14 @@ function refuseUpgrade(socket: Duplex, status: number, kind: ApiErrorKind, messa
   ];
   socket.once('finish', () => socket.destroy());
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
+
+function readPage(rendererDir: string): string | null {
+  try {
+    return readFileSync(join(rendererDir, 'index.html'), 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 function parseRequestUrl(raw: string | undefined): URL | null {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
-import { RENDERER_CSP, SECURITY_HEADERS } from './security';
+import { SECURITY_HEADERS } from './security';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -61,8 +61,14 @@ export async function locateStaticFile(root: string, urlPath: string): Promise<S
   }
 }
 
-/** Serves a GET or HEAD for a file of the renderer build. */
-export async function serveStaticFile(root: string, urlPath: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Serves a GET or HEAD for a file of the renderer build, under the page's CSP. */
+export async function serveStaticFile(
+  root: string,
+  urlPath: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  contentSecurityPolicy: string,
+): Promise<void> {
   const found = await locateStaticFile(root, urlPath);
   if (!found.ok) {
     res.writeHead(found.status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -74,7 +80,7 @@ export async function serveStaticFile(root: string, urlPath: string, req: Incomi
     ...SECURITY_HEADERS,
     'Content-Type': contentTypeFor(found.file),
     'Content-Length': String(found.size),
-    'Content-Security-Policy': RENDERER_CSP,
+    'Content-Security-Policy': contentSecurityPolicy,
     // The page is tiny and must pick up a new build at once; hashed assets may be cached briefly.
     'Cache-Control': isPage ? 'no-store' : 'private, max-age=300',
   });

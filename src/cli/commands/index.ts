@@ -1,0 +1,9 @@
+import type { CliCommand } from '../command';
+import { serveCommand } from './serve';
+import { statusCommand } from './status';
+
+/**
+ * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
+ * module in this folder and one line here; the dispatcher needs no change.
+ */
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand];
