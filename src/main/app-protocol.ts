@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { protocol } from 'electron';
-import { APP_SCHEME, rendererResponseHeaders, resolveRendererFile } from './renderer-files';
+import { APP_SCHEME, rendererResponseHeaders, resolveRendererFile, windowContentSecurityPolicy } from './renderer-files';
 
 /**
  * Must run before the app is ready. `standard` gives pages a real origin (relative URLs, storage,
@@ -13,6 +15,9 @@ export function registerAppScheme(): void {
 
 /** Serves the built renderer (out/renderer) on app://fishmouth/, read-only, GET only. */
 export function serveRenderer(rendererDir: string, onRefused: (url: string, reason: string) => void): void {
+  const csp = windowContentSecurityPolicy(readIndexHtml(rendererDir));
+  const plain = (status: number, text: string) =>
+    new Response(text, { status, headers: rendererResponseHeaders('text/plain; charset=utf-8', csp) });
   protocol.handle(APP_SCHEME, async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed');
     const resolved = resolveRendererFile(rendererDir, request.url);
@@ -22,7 +27,7 @@ export function serveRenderer(rendererDir: string, onRefused: (url: string, reas
     }
     try {
       const body = await readFile(resolved.path);
-      return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: rendererResponseHeaders(resolved.contentType) });
+      return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: rendererResponseHeaders(resolved.contentType, csp) });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' ? plain(404, 'Not found') : plain(500, 'Cannot read file');
@@ -30,6 +35,11 @@ export function serveRenderer(rendererDir: string, onRefused: (url: string, reas
   });
 }
 
-function plain(status: number, text: string): Response {
-  return new Response(text, { status, headers: rendererResponseHeaders('text/plain; charset=utf-8') });
+/** A missing page is reported by the 404 the window then gets; the policy falls back to the default. */
+function readIndexHtml(rendererDir: string): string | null {
+  try {
+    return readFileSync(join(rendererDir, 'index.html'), 'utf8');
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_ENTRY_URL, RENDERER_CSP, rendererResponseHeaders, resolveRendererFile } from './renderer-files';
+import { APP_ENTRY_URL, rendererResponseHeaders, resolveRendererFile, windowContentSecurityPolicy } from './renderer-files';
 
 describe('app:// renderer files', () => {
   const root = '/opt/fishmouth/out/renderer';
@@ -45,11 +46,19 @@ describe('app:// renderer files', () => {
     expect(resolveRendererFile(winRoot, 'app://fishmouth/assets/a.js', path.win32)).toMatchObject({ kind: 'file', path: `${winRoot}\\assets\\a.js` });
   });
 
-  it('sends the strict content security policy with every file', () => {
-    const headers = rendererResponseHeaders('text/html; charset=utf-8');
-    expect(headers['Content-Security-Policy']).toBe(RENDERER_CSP);
-    expect(RENDERER_CSP).toContain("script-src 'self'");
-    expect(RENDERER_CSP).not.toContain('unsafe-eval');
+  it("enforces the page's own strict policy as a header, framing forbidden", () => {
+    const page = readFileSync(new URL('../renderer/index.html', import.meta.url), 'utf8');
+    const policy = windowContentSecurityPolicy(page);
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("object-src 'none'");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(policy).not.toMatch(/unsafe-eval|\*/);
+    const headers = rendererResponseHeaders('text/html; charset=utf-8', policy);
+    expect(headers['Content-Security-Policy']).toBe(policy);
     expect(headers['X-Content-Type-Options']).toBe('nosniff');
+  });
+
+  it('falls back to a strict default when the page has no policy', () => {
+    expect(windowContentSecurityPolicy(null)).toContain("default-src 'self'");
   });
 });

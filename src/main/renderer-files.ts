@@ -1,4 +1,5 @@
 import * as nodePath from 'node:path';
+import { pagePolicyHeader } from '../headless/security';
 
 /*
  * How the desktop window's pages are addressed and served. Pure: no Electron, no file system,
@@ -10,22 +11,6 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'fishmouth';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
-
-/**
- * The same policy as the meta tag in src/renderer/index.html, sent as a header too so it also
- * covers responses that are not HTML. `blob:` workers are MapLibre's tile workers.
- */
-export const RENDERER_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -93,11 +78,20 @@ export function resolveRendererFile(rootDir: string, requestUrl: string, path: t
   return { kind: 'file', path: target, contentType: contentTypeFor(target, path) };
 }
 
+/**
+ * The window enforces the page's own policy (the meta tag in src/renderer/index.html) as a
+ * header, plus `frame-ancestors 'none'`: the headless host does the same, so the desktop window
+ * and the browser run under one policy.
+ */
+export function windowContentSecurityPolicy(indexHtml: string | null): string {
+  return pagePolicyHeader(indexHtml);
+}
+
 /** Headers for every response of the app scheme. */
-export function rendererResponseHeaders(contentType: string): Record<string, string> {
+export function rendererResponseHeaders(contentType: string, contentSecurityPolicy: string): Record<string, string> {
   return {
     'Content-Type': contentType,
-    'Content-Security-Policy': RENDERER_CSP,
+    'Content-Security-Policy': contentSecurityPolicy,
     'X-Content-Type-Options': 'nosniff',
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Referrer-Policy': 'no-referrer',
