@@ -27,9 +27,10 @@ describe('createLogger', () => {
   it('writes JSON lines to <dataDir>/logs/<name>.<n>.log with time, level and name', async () => {
     const log = await createLogger({ dataDir, name: 'orchestrator', level: 'debug' });
     log.info({ runId: 'r1' }, 'run started');
-    log.child({ stage: 'imagery' }).debug('fetching');
+    const child = log.child({ stage: 'imagery' });
+    child.debug('fetching');
     log.trace('below the level');
-    await closeLogger(log);
+    await log.flushAndClose();
     expect(logFiles()).toEqual(['orchestrator.1.log']);
     const lines = readLines('orchestrator.1.log');
     expect(lines).toHaveLength(2);
@@ -42,7 +43,7 @@ describe('createLogger', () => {
     const log = await createLogger({ dataDir, name: 'scraper' });
     log.info({ apiKey: 'AIza-secret-1', source: { name: 'google', token: 'tok-secret-2' }, request: { headers: { authorization: 'Bearer secret-3' } } }, 'calling source');
     log.warn({ settings: { password: 'secret-4', postgresUrl: 'postgres://u:secret-5@h/db' } }, 'settings saved');
-    await closeLogger(log);
+    await log.flushAndClose();
     const text = readFileSync(join(dataDir, 'logs', logFiles()[0]!), 'utf8');
     for (const secret of ['secret-1', 'secret-2', 'secret-3', 'secret-4', 'secret-5']) expect(text).not.toContain(secret);
     expect(readLines(logFiles()[0]!)[0]).toMatchObject({ apiKey: '[redacted]', source: { name: 'google', token: '[redacted]' } });
@@ -56,7 +57,7 @@ describe('createLogger', () => {
       // Rotation happens between turns of the event loop, as it would in a running service.
       if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    await closeLogger(log);
+    await log.flushAndClose();
     const files = logFiles();
     expect(files.length).toBeGreaterThanOrEqual(2);
     expect(statSync(join(dataDir, 'logs', files[0]!)).size).toBeGreaterThanOrEqual(10 * 1024 * 1024);
@@ -71,14 +72,14 @@ describe('createLogger', () => {
   it('has a silent logger for tests, which closing leaves alone', async () => {
     expect(() => nullLogger.error({ apiKey: 'x' }, 'nothing happens')).not.toThrow();
     expect(nullLogger.isLevelEnabled('fatal')).toBe(false);
-    await closeLogger(nullLogger);
+    await nullLogger.flushAndClose();
     expect(process.stdout.writable).toBe(true);
   });
 
   it('continues numbering after a restart instead of overwriting', async () => {
     const first = await createLogger({ dataDir, name: 'enrichment' });
     first.info('before restart');
-    await closeLogger(first);
+    await first.flushAndClose();
     const second = await createLogger({ dataDir, name: 'enrichment' });
     second.info('after restart');
     await closeLogger(second);

@@ -10,7 +10,7 @@ import { z } from 'zod';
  *
  *   const log = await createLogger({ dataDir, name: 'orchestrator', level: 'info' })
  *   log.info({ runId }, 'run started');   log.child({ service: 'scraper' })
- *   await closeLogger(log)                 at shutdown (the file is released)
+ *   await log.flushAndClose()              at shutdown (or closeLogger(log)); releases the file
  *   nullLogger                             logs nothing (tests)
  *
  * Files are named `<name>.<n>.log` (pino-roll numbers them; the highest is current).
@@ -22,7 +22,10 @@ import { z } from 'zod';
  * in worker threads, where a nested transport worker is slow to start and can lose lines on exit.
  */
 
-export type Logger = PinoLogger;
+export type Logger = PinoLogger & {
+  /** Writes out what is left and closes the file; the logger must not be used afterwards. */
+  flushAndClose(): Promise<void>;
+};
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -76,8 +79,6 @@ interface RollingStream extends DestinationStream {
 }
 type PinoRoll = (options: PinoRollOptions & { sync?: boolean }) => Promise<RollingStream>;
 const pinoRoll = createRequire(import.meta.url)('pino-roll') as PinoRoll;
-/** Streams this module opened, so closeLogger never closes stdout under someone else's logger. */
-const ownStreams = new WeakSet<RollingStream>();
 
 export async function createLogger(options: CreateLoggerOptions): Promise<Logger> {
   const parsed = optionsSchema.safeParse(options);
@@ -103,8 +104,7 @@ export async function createLogger(options: CreateLoggerOptions): Promise<Logger
       destination.once('error', (error) => reject(new Error(`Cannot write logs to ${folder}: ${error.message}`)));
     });
   }
-  ownStreams.add(destination);
-  return pino(
+  const logger = pino(
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
@@ -113,16 +113,21 @@ export async function createLogger(options: CreateLoggerOptions): Promise<Logger
     },
     destination,
   );
+  // Note: pino children are created with Object.create(parent), so they inherit this method.
+  return Object.assign(logger, { flushAndClose: () => closeStream(destination) });
 }
 
-/** Writes out what is left and closes the log file; the logger must not be used afterwards. */
-export function closeLogger(logger: Logger): Promise<void> {
-  const stream = (logger as unknown as Record<symbol, RollingStream | undefined>)[pino.symbols.streamSym];
-  if (!stream || !ownStreams.has(stream) || stream.destroyed) return Promise.resolve();
+function closeStream(stream: RollingStream): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     stream.once('close', resolve);
     stream.end();
   });
 }
 
-export const nullLogger: Logger = pino({ level: 'silent' });
+/** The same as `logger.flushAndClose()`, for callers that hold the logger as a value. */
+export function closeLogger(logger: Logger): Promise<void> {
+  return logger.flushAndClose();
+}
+
+export const nullLogger: Logger = Object.assign(pino({ level: 'silent' }), { flushAndClose: () => Promise.resolve() });
