@@ -7,10 +7,12 @@ import { z } from 'zod';
 
 const MAX_POSITIONS = 100_000;
 
-export const positionSchema = z.union([
-  z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]),
-  z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90), z.number().finite()]),
-]);
+/** [longitude, latitude] or [longitude, latitude, altitude]; typed as number[] as GeoJSON tools do. */
+export const positionSchema = z
+  .array(z.number().finite())
+  .min(2, 'A position needs a longitude and a latitude')
+  .max(3)
+  .refine((p) => Math.abs(p[0]!) <= 180 && Math.abs(p[1]!) <= 90, { message: 'Longitude must be within ±180 and latitude within ±90' });
 
 export const linearRingSchema = z
   .array(positionSchema)

@@ -5,12 +5,12 @@
  * repositories built on it, so every change lands in the outbox in the same transaction.
  */
 export { BUSY_TIMEOUT_MS, DATABASE_FILE, databasePath, openDatabase, writeTransaction, type Db, type OpenDatabaseOptions, type SqlValue } from './database';
-export { StoreError, type StoreErrorKind } from './errors';
+export { StoreError, parseRow, type StoreErrorKind } from './errors';
 export { MIGRATIONS, SCHEMA_VERSION, migrationChecksum, runMigrations, schemaVersion, type Migration, type MigrationReport } from './migrations';
 export { getDeviceId, nextHlc, receiveRemoteHlc } from './device';
 export { writeSynced, type ColumnValue, type SyncOp, type SyncedTable } from './synced';
 export { countPendingOutbox, markOutboxPushed, pendingOutbox, type OutboxEntry } from './outbox';
-export { areaGeometrySchema, type AreaGeometry } from './geojson';
+export { areaGeometrySchema, positionSchema, type AreaGeometry } from './geojson';
 export {
   createTerritory,
   deleteTerritory,
