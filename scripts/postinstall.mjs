@@ -12,8 +12,8 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -151,4 +151,6 @@ function main() {
   process.exitCode = buildApp();
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main();
+// Run as a script (npm's postinstall), not when start.mjs imports the helpers. Compared by file name:
+// URL or path comparisons trip over drive-letter case on Windows.
+if (basename(process.argv[1] ?? '') === 'postinstall.mjs') main();
