@@ -131,6 +131,9 @@ function stopHostBeforeQuit(host: FishMouthHost, log: Logger): void {
     const limit = new Promise<void>((resolveLimit) => setTimeout(resolveLimit, STOP_LIMIT_MS).unref());
     void Promise.race([host.stop(), limit])
       .catch((error: Error) => log.error({ err: error.message }, 'stopping the services failed'))
+      .then(() => log.info({}, 'desktop app quitting'))
+      .then(() => log.flushAndClose())
+      .catch(() => undefined) // the log file is the last thing to go; nothing left to tell
       .finally(() => {
         phase = 'stopped';
         app.quit();
