@@ -22,4 +22,10 @@ describe('the offline base map', () => {
     const countries = style.sources.countries;
     expect(countries && 'attribution' in countries && countries.attribution).toBe(NATURAL_EARTH_ATTRIBUTION);
   });
+
+  it('draws US state lines from the bundled Census boundaries', () => {
+    // 48 contiguous states plus DC share well over a hundred border arcs.
+    expect(geography.stateLines.geometry.coordinates.length).toBeGreaterThan(100);
+    expect(style.layers.map((layer) => layer.id)).toContain('state-lines');
+  });
 });

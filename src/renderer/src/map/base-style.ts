@@ -18,6 +18,7 @@ export const MAP_COLOURS = {
   land: '#eeebe3',
   homeLand: '#fbfaf7',
   border: '#9c9587',
+  stateLine: '#c4bcaf',
   coast: '#7f9fb2',
   graticule: '#b5cad7',
 } as const;
@@ -37,6 +38,7 @@ export function baseStyle(geography: BaseGeography): StyleSpecification {
       borders: { type: 'geojson', data: geography.borders, tolerance: 0.5 },
       coastline: { type: 'geojson', data: geography.coastline, tolerance: 0.5 },
       graticule: { type: 'geojson', data: geography.graticule },
+      states: { type: 'geojson', data: geography.stateLines, attribution: 'US Census Bureau', tolerance: 0.5 },
     },
     layers: [
       { id: 'ocean', type: 'background', paint: { 'background-color': MAP_COLOURS.ocean } },
@@ -58,6 +60,16 @@ export function baseStyle(geography: BaseGeography): StyleSpecification {
         source: 'countries',
         filter: ['==', ['get', 'name'], US_NAME],
         paint: { 'fill-color': MAP_COLOURS.homeLand, 'fill-antialias': false },
+      },
+      {
+        id: 'state-lines',
+        type: 'line',
+        source: 'states',
+        layout: { 'line-join': 'round' },
+        paint: {
+          'line-color': MAP_COLOURS.stateLine,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 2, 0.4, 8, 1.2],
+        },
       },
       {
         id: 'coastline',

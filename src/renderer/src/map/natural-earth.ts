@@ -4,6 +4,8 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 // Note: bundled into the app (≈750 KB) so the base map draws with no network at all. Natural Earth
 // 1:50m is public domain; world-atlas is its TopoJSON packaging.
 import countries50m from 'world-atlas/countries-50m.json';
+// US state lines from the Census Bureau's cartographic boundaries (public domain), packaged by us-atlas.
+import states10m from 'us-atlas/states-10m.json';
 
 export interface CountryProperties {
   name: string;
@@ -15,11 +17,14 @@ export interface BaseGeography {
   borders: Feature<MultiLineString>;
   /** Where a country meets the sea. */
   coastline: Feature<MultiLineString>;
+  /** Borders between US states, each drawn once. */
+  stateLines: Feature<MultiLineString>;
   /** Meridians and parallels every 10°. */
   graticule: FeatureCollection<MultiLineString>;
 }
 
 type CountriesTopology = Topology<{ countries: GeometryCollection<CountryProperties> }>;
+type StatesTopology = Topology<{ states: GeometryCollection<{ name: string }> }>;
 
 function asFeature(geometry: MultiLineString): Feature<MultiLineString> {
   return { type: 'Feature', properties: {}, geometry };
@@ -47,6 +52,11 @@ function graticule(stepDegrees: number): FeatureCollection<MultiLineString> {
   };
 }
 
+function stateLines(): Feature<MultiLineString> {
+  const states = states10m as unknown as StatesTopology;
+  return asFeature(mesh(states, states.objects.states, (a, b) => a !== b));
+}
+
 let cached: BaseGeography | null = null;
 
 /** The world's countries as GeoJSON, converted once from the bundled TopoJSON. */
@@ -58,6 +68,7 @@ export function baseGeography(): BaseGeography {
     countries: feature(topology, object) as FeatureCollection<Geometry, CountryProperties>,
     borders: asFeature(mesh(topology, object, (a, b) => a !== b)),
     coastline: asFeature(mesh(topology, object, (a, b) => a === b)),
+    stateLines: stateLines(),
     graticule: graticule(10),
   };
   return cached;
