@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createFishMouthApi } from '../core/contracts/api';
+import { orchestratorApiContract } from '../core/contracts/orchestrator-api';
 import { hostStatusSchema } from '../core/contracts/services';
+import { LinkedClient } from '../core/rpc/linked-client';
+import { RpcPeer } from '../core/rpc/peer';
+import { webSocketJsonTransport } from '../headless/fake-host.testkit';
 
 const run = promisify(execFile);
 const BIN = resolve('bin/fishmouth.js');
@@ -84,6 +90,27 @@ describe.skipIf(!existsSync('out/main/cli.js'))('the built fishmouth command', (
     expect(reported.running).toBe(true);
     expect(reported.dataDir).toBe(status.dataDir);
     expect(reported.services.map((s: { name: string; state: string }) => [s.name, s.state])).toEqual(status.services.map((s) => [s.name, s.state]));
+
+    // The browser's path: WebSocket with the token, the real orchestrator behind the bridge.
+    const ws = new WebSocket(url!.replace('http://', 'ws://').replace('/?token=', '/api/ws?token='), { origin: `http://127.0.0.1:${port}` });
+    await new Promise((resolveOpen, reject) => ws.once('open', resolveOpen).once('error', reject));
+    const client = new LinkedClient(orchestratorApiContract, { remoteName: 'the orchestrator' });
+    client.attach(new RpcPeer(webSocketJsonTransport(ws), { remoteName: 'the orchestrator' }));
+    const api = createFishMouthApi(client, 'websocket');
+    expect((await api.getStatus()).healthy).toBe(true);
+    const diagnostics = await api.runDiagnostics();
+    expect(diagnostics.checks.map((c) => [c.service, c.ok])).toEqual(status.services.map((s) => [s.name, true]));
+    // After the orchestrator restarts, the same socket reaches the new one.
+    const before = status.services[0]!.startedAt;
+    await api.restartService('orchestrator');
+    const orchestratorStart = () =>
+      api.getStatus().then(
+        (s) => (s.services[0]!.state === 'ready' ? s.services[0]!.startedAt : null),
+        () => null,
+      );
+    await expect.poll(async () => [null, before].includes(await orchestratorStart()), { timeout: 15_000 }).toBe(false);
+    expect((await api.runDiagnostics()).ok).toBe(true);
+    ws.close();
 
     const page = await fetch(`http://127.0.0.1:${port}/`);
     expect(page.status).toBe(200);

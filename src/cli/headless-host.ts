@@ -30,7 +30,7 @@ export const createHeadlessHost: HostFactory = async ({ dataDir, workersDir, ver
     return { kind: 'error', message: `Fish Mouth is not built yet: run \`npm run build\` (missing ${missing[0]}).` };
   }
   // Loaded on demand: `status`, `help` and later light commands should not load the store and services.
-  const [{ FishMouthHost }, { createWorkerThreadAdapter }, { createLogger }] = await Promise.all([
+  const [{ FishMouthHost }, { createWorkerThreadAdapter }, { createLogger, closeLogger }] = await Promise.all([
     import('../core/host/host'),
     import('../core/host/worker-thread-adapter'),
     import('../core/log'),
@@ -41,8 +41,6 @@ export const createHeadlessHost: HostFactory = async ({ dataDir, workersDir, ver
     kind: 'ready',
     host,
     logger,
-    close: async () => {
-      await logger.flushAndClose?.();
-    },
+    close: () => closeLogger(logger),
   };
 };

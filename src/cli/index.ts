@@ -21,9 +21,21 @@ const context: CliContext = {
     const onSigterm = () => handler('SIGTERM');
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
+    // Note: `npx fishmouth` and `npm run serve` start us through `sh -c`; a SIGTERM sent to npm ends
+    // npm and that shell but never reaches us. A new parent means npm is gone: stop rather than
+    // live on as an orphan. (Only under npm: after `nohup fishmouth serve &` a new parent is normal.)
+    const parent = process.ppid;
+    const parentWatch = process.env.npm_command
+      ? setInterval(() => {
+          if (process.ppid === parent) return;
+          clearInterval(parentWatch);
+          handler('npm exited');
+        }, 1_000).unref()
+      : undefined;
     return () => {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
+      clearInterval(parentWatch);
     };
   },
 };
