@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { HostStatus } from '../core/contracts/services';
-import { createAccessToken, hostForUrl, isLoopbackAddress, isWildcardAddress, OriginPolicy, pagePolicyHeader, presentedToken, SECURITY_HEADERS, tokenMatches } from './security';
+import { createAccessToken, hostForUrl, isWildcardAddress, OriginPolicy, pagePolicyHeader, presentedToken, SECURITY_HEADERS, tokenMatches } from './security';
 import { serveStaticFile } from './static-files';
 import { silentLogger, type HostLike, type ServerLogger } from './types';
 import { CLOSE_GOING_AWAY, WebSocketBridge } from './ws-bridge';
@@ -166,7 +166,8 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
   });
   policy = new OriginPolicy(port, bindAddress);
 
-  const urlHost = isWildcardAddress(bindAddress) || isLoopbackAddress(bindAddress) ? '127.0.0.1' : hostForUrl(bindAddress);
+  // On every interface, the loopback address is the one that surely works from this machine.
+  const urlHost = isWildcardAddress(bindAddress) ? '127.0.0.1' : hostForUrl(bindAddress);
   const baseUrl = `http://${urlHost}:${port}/`;
   logger.info({ url: baseUrl, bindAddress }, 'headless server listening');
 
