@@ -23,6 +23,8 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require only `electron`: bundle zod and our code into it.
+      externalizeDeps: false,
       sourcemap: true,
       rollupOptions: {
         input: { index: resolve('src/preload/index.ts') },

@@ -61,7 +61,7 @@ describe('fishmouth serve in Chromium', () => {
     await page.goto(url);
 
     await page.locator('[data-testid="map"] canvas').first().waitFor({ state: 'visible' });
-    await page.waitForFunction(() => (window as unknown as { __fishmouthMapLoaded?: boolean }).__fishmouthMapLoaded === true, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as { __fishmouthMapLoaded?: boolean }).__fishmouthMapLoaded === true, null, { timeout: 60_000 });
     for (const name of SERVICE_NAMES) {
       await page.locator(`[data-testid="service-row-${name}"][data-state="ready"]`).waitFor({ timeout: 60_000 });
     }

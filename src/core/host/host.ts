@@ -6,6 +6,7 @@ import { SERVICE_NAMES, type HostStatus, type ServiceName } from '../contracts/s
 import type { Logger } from '../log';
 import { createLogger } from '../log';
 import { openDatabase, runMigrations } from '../store';
+import { BlobStore } from '../blob-store';
 import type { RpcPeer } from '../rpc/peer';
 import { RpcError } from '../rpc/protocol';
 import type { RawPort, SpawnAdapter } from './spawn';
@@ -90,6 +91,9 @@ export class FishMouthHost {
     try {
       const migrated = runMigrations(db);
       this.log.info({ migrated }, 'store ready');
+      // Temp files from image writes a killed process left behind.
+      const removed = await new BlobStore({ db, dataDir: this.options.dataDir }).removeStaleTemp();
+      if (removed) this.log.info({ removed }, 'removed stale temporary image files');
     } finally {
       db.close();
     }

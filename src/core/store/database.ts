@@ -34,7 +34,10 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
   let db: Db;
   try {
     if (!readonly) mkdirSync(dataDir, { recursive: true });
-    db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+    // Note: a dev checkout running under Electron points this at an Electron build of the addon
+    // (scripts/postinstall.mjs fetches it); Node and packaged apps use the default binding.
+    const nativeBinding = process.env.FISHMOUTH_SQLITE_BINDING || undefined;
+    db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS, nativeBinding });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new StoreError(
