@@ -95,8 +95,6 @@ describe('host with worker-thread services', () => {
     await startHost();
     const { api, ports } = connectClient();
     await api.getStatus();
-    const updates: string[] = [];
-    api.onStatus((s) => updates.push(s.services[0]!.state));
     host.supervisor('orchestrator').current!.kill();
     await waitFor(() => ports.length === 2, 'a second client port');
     const status = await api.getStatus();
@@ -120,7 +118,10 @@ describe('host with worker-thread services', () => {
     const { api } = connectClient();
     await api.restartService('enrichment');
     await waitFor(() => host.supervisor('enrichment').isReady, 'enrichment after manual restart');
-    expect(host.status().services.find((x) => x.name === 'enrichment')!.recentCrashes).toBe(0);
+    const closed = host.status().services.find((x) => x.name === 'enrichment')!;
+    expect(closed.recentCrashes).toBe(0);
+    expect(closed.circuitOpenUntil).toBeNull();
+    expect(closed.restarts).toBe(3); // two automatic restarts before the circuit opened, one manual
   });
 
   it('answers a malformed message from a client with a clear error and keeps serving', async () => {

@@ -85,7 +85,8 @@ export class FishMouthHost {
 
   /** Migrates the store once, then starts all six services and waits until they are ready. */
   async start(): Promise<void> {
-    mkdirSync(this.options.dataDir, { recursive: true });
+    // Only this user may read the database, keys and logs.
+    mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
     this.log = await createLogger({ dataDir: this.options.dataDir, name: 'host', level: this.options.logLevel ?? 'info' });
     const db = openDatabase(this.options.dataDir);
     try {

@@ -184,6 +184,7 @@ export class ServiceSupervisor {
     await this.stop();
     this.crashTimes = [];
     this.circuitOpenUntil = null;
+    this.restarts++;
     this.start();
   }
 

@@ -33,7 +33,7 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
   const readonly = options.readonly ?? false;
   let db: Db;
   try {
-    if (!readonly) mkdirSync(dataDir, { recursive: true });
+    if (!readonly) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     // Note: a dev checkout running under Electron points this at an Electron build of the addon
     // (scripts/postinstall.mjs fetches it); Node and packaged apps use the default binding.
     const nativeBinding = process.env.FISHMOUTH_SQLITE_BINDING || undefined;
