@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createAccessToken, DEFAULT_RENDERER_CSP, OriginPolicy, pagePolicyHeader, presentedToken, tokenMatches } from './security';
+import { DEFAULT_RENDERER_CSP, pagePolicyHeader } from '../core/renderer-page';
+import { createAccessToken, OriginPolicy, presentedToken, tokenMatches } from './security';
 
 describe('access tokens', () => {
   it('accepts only the exact token', () => {

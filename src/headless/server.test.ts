@@ -11,7 +11,7 @@ import { hostStatusSchema, type HostStatus } from '../core/contracts/services';
 import { LinkedClient } from '../core/rpc/linked-client';
 import { RpcPeer } from '../core/rpc/peer';
 import { FakeHost, webSocketJsonTransport } from './fake-host.testkit';
-import { DEFAULT_RENDERER_CSP, pagePolicyHeader } from './security';
+import { DEFAULT_RENDERER_CSP, pagePolicyHeader } from '../core/renderer-page';
 import { HeadlessServerError, startHeadlessServer, type HeadlessServer, type HeadlessServerOptions } from './server';
 
 interface Reply {

@@ -1,5 +1,5 @@
 import * as nodePath from 'node:path';
-import { pagePolicyHeader } from '../headless/security';
+import { contentTypeFor, pagePolicyHeader } from '../core/renderer-page';
 
 /*
  * How the desktop window's pages are addressed and served. Pure: no Electron, no file system,
@@ -12,31 +12,6 @@ export const APP_HOST = 'fishmouth';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.pbf': 'application/x-protobuf',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-export function contentTypeFor(filePath: string, path: typeof nodePath = nodePath): string {
-  return CONTENT_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
-}
 
 export type RendererFileResolution =
   | { kind: 'file'; path: string; contentType: string }
@@ -75,7 +50,7 @@ export function resolveRendererFile(rootDir: string, requestUrl: string, path: t
   if (fromRoot === '' || fromRoot.startsWith('..') || path.isAbsolute(fromRoot)) {
     return { kind: 'forbidden', reason: 'outside the renderer folder' };
   }
-  return { kind: 'file', path: target, contentType: contentTypeFor(target, path) };
+  return { kind: 'file', path: target, contentType: contentTypeFor(target) };
 }
 
 /**
