@@ -10,27 +10,37 @@ export const diagnosticCheckSchema = z.object({
 });
 export type DiagnosticCheck = z.infer<typeof diagnosticCheckSchema>;
 
+/** Service status, diagnostics and restarts. */
+const statusMethods = {
+  'status.get': { params: z.object({}), result: hostStatusSchema },
+  /** Round-trips to every service over its own link and its own database connection. */
+  'diagnostics.run': {
+    params: z.object({}),
+    result: z.object({ checks: z.array(diagnosticCheckSchema), ok: z.boolean() }),
+    progress: true,
+  },
+  'services.restart': {
+    params: z.object({ name: serviceNameSchema }),
+    result: z.object({ ok: z.literal(true) }),
+  },
+};
+const statusEvents = {
+  'status.changed': hostStatusSchema,
+};
+
 /**
  * The API the renderer sees, served by the orchestrator. The preload (Electron) and the
- * WebSocket client (browser) both expose exactly this, through `createFishMouthApi`.
+ * WebSocket client (browser) both expose exactly this, through `createFishMouthApi`. Each feature
+ * keeps its methods and events in its own module (`status` here, `cost-api.ts`, …) and is
+ * spread in below.
  */
 export const orchestratorApiContract = defineContract({
   name: 'orchestrator',
   methods: {
-    'status.get': { params: z.object({}), result: hostStatusSchema },
-    /** Round-trips to every service over its own link and its own database connection. */
-    'diagnostics.run': {
-      params: z.object({}),
-      result: z.object({ checks: z.array(diagnosticCheckSchema), ok: z.boolean() }),
-      progress: true,
-    },
-    'services.restart': {
-      params: z.object({ name: serviceNameSchema }),
-      result: z.object({ ok: z.literal(true) }),
-    },
+    ...statusMethods,
   },
   events: {
-    'status.changed': hostStatusSchema,
+    ...statusEvents,
   },
 });
 export type OrchestratorApiContract = typeof orchestratorApiContract;

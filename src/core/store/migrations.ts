@@ -89,6 +89,135 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_at ON audit_log (at);
     `,
   },
+  {
+    version: 3,
+    name: 'cost control: ledger, reservations, budget settings, emergency openings, alerts, prices, rate limits',
+    sql: `
+      -- One row per attempt, free or paid, hit or miss. Append-only (triggers below); synced.
+      -- Corrections are new rows that name the row they correct.
+      CREATE TABLE cost_ledger (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        service TEXT NOT NULL,
+        source TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        request_id TEXT,
+        property_id TEXT,
+        batch_id TEXT,
+        territory_id TEXT,
+        reservation_id TEXT,
+        priority TEXT CHECK (priority IN ('high', 'medium', 'low')),
+        pool TEXT CHECK (pool IN ('daily', 'emergency')),
+        paid INTEGER NOT NULL CHECK (paid IN (0, 1)),
+        cost_micros INTEGER NOT NULL,
+        list_price_micros INTEGER NOT NULL DEFAULT 0 CHECK (list_price_micros >= 0),
+        cache_hit INTEGER NOT NULL CHECK (cache_hit IN (0, 1)),
+        latency_ms INTEGER CHECK (latency_ms >= 0),
+        quality REAL CHECK (quality BETWEEN 0 AND 1),
+        outcome TEXT NOT NULL CHECK (outcome IN ('hit', 'miss', 'error', 'refused', 'fallback', 'correction')),
+        error_kind TEXT,
+        message TEXT,
+        corrects TEXT REFERENCES cost_ledger (id),
+        hlc TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        CHECK (paid = 1 OR cost_micros = 0 OR outcome = 'correction')
+      ) STRICT;
+      CREATE INDEX cost_ledger_day ON cost_ledger (day, paid, pool, priority);
+      CREATE INDEX cost_ledger_request ON cost_ledger (request_id) WHERE request_id IS NOT NULL;
+      CREATE INDEX cost_ledger_at ON cost_ledger (at);
+      CREATE TRIGGER cost_ledger_no_update BEFORE UPDATE ON cost_ledger
+        BEGIN SELECT RAISE(ABORT, 'the cost ledger is append-only: add a correction row instead'); END;
+      CREATE TRIGGER cost_ledger_no_delete BEFORE DELETE ON cost_ledger
+        BEGIN SELECT RAISE(ABORT, 'the cost ledger is append-only: rows are never deleted'); END;
+
+      -- Money set aside for a paid call before it is made; committed at the actual cost or
+      -- released. An open reservation past expires_at counts as released (its holder died).
+      CREATE TABLE budget_reservations (
+        id TEXT PRIMARY KEY,
+        day TEXT NOT NULL,
+        service TEXT NOT NULL,
+        source TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        priority TEXT NOT NULL CHECK (priority IN ('high', 'medium', 'low')),
+        pool TEXT NOT NULL CHECK (pool IN ('daily', 'emergency')),
+        request_id TEXT,
+        amount_micros INTEGER NOT NULL CHECK (amount_micros > 0),
+        holder TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'committed', 'released', 'expired')),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        settled_at TEXT,
+        committed_micros INTEGER CHECK (committed_micros >= 0),
+        ledger_id TEXT REFERENCES cost_ledger (id)
+      ) STRICT;
+      CREATE INDEX budget_reservations_open ON budget_reservations (day, pool, priority) WHERE state = 'open';
+      CREATE INDEX budget_reservations_request ON budget_reservations (request_id) WHERE request_id IS NOT NULL;
+
+      -- Versioned settings: the row with the highest version is in force.
+      CREATE TABLE budget_settings (
+        version INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        settings TEXT NOT NULL CHECK (json_valid(settings))
+      ) STRICT;
+
+      -- The emergency budget of a day, opened only by an explicit manager action (also audited).
+      CREATE TABLE budget_emergency (
+        day TEXT PRIMARY KEY,
+        opened_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        amount_micros INTEGER NOT NULL CHECK (amount_micros >= 0)
+      ) STRICT;
+
+      -- Each threshold of each pool fires once a day, whichever process crosses it first.
+      CREATE TABLE budget_alerts (
+        day TEXT NOT NULL,
+        pool TEXT NOT NULL CHECK (pool IN ('daily', 'emergency')),
+        threshold_percent INTEGER NOT NULL CHECK (threshold_percent IN (50, 80, 100)),
+        at TEXT NOT NULL,
+        spent_micros INTEGER NOT NULL,
+        limit_micros INTEGER NOT NULL,
+        PRIMARY KEY (day, pool, threshold_percent)
+      ) STRICT;
+
+      -- Versioned price table: the row with the highest version is in force.
+      CREATE TABLE price_tables (
+        version INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        prices TEXT NOT NULL CHECK (json_valid(prices))
+      ) STRICT;
+
+      -- Token buckets and daily counters per source, shared by every process.
+      CREATE TABLE rate_limits (
+        source TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        refilled_at_ms INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        day_count INTEGER NOT NULL CHECK (day_count >= 0)
+      ) STRICT;
+    `,
+  },
+  {
+    version: 4,
+    name: 'secrets: API keys encrypted with the device master key',
+    sql: `
+      -- Never synced and never sent to the renderer in clear. AES-256-GCM under a master key that
+      -- is itself protected by the OS (Electron safeStorage) or a key file (headless).
+      CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        ciphertext BLOB NOT NULL,
+        nonce BLOB NOT NULL,
+        auth_tag BLOB NOT NULL,
+        key_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        rotate_after_days INTEGER NOT NULL DEFAULT 30 CHECK (rotate_after_days > 0)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
