@@ -2,6 +2,7 @@ import type { ResultOf } from '../rpc/contract';
 import type { ConnectionState, LinkedClient } from '../rpc/linked-client';
 import type { Progress } from '../rpc/protocol';
 import type { OrchestratorApiContract } from './orchestrator-api';
+import { apiKeysApi, type ApiKeysApi } from './secrets-api';
 import type { HostStatus, ServiceName } from './services';
 
 export type DiagnosticsResult = ResultOf<OrchestratorApiContract, 'diagnostics.run'>;
@@ -17,7 +18,7 @@ export interface LongCallOptions {
  * browser against the headless host the WebSocket client builds the identical object. Each entry is
  * a named operation of the orchestrator's contract, never a generic channel.
  */
-export interface FishMouthApi {
+export interface FishMouthApi extends ApiKeysApi {
   readonly transport: 'electron' | 'websocket';
   getStatus(): Promise<HostStatus>;
   onStatus(listener: (status: HostStatus) => void): () => void;
@@ -43,6 +44,7 @@ export function createFishMouthApi(
     }
   };
   return {
+    ...apiKeysApi(client),
     transport,
     getStatus: () => client.call('status.get', {}),
     onStatus: (listener) => client.on('status.changed', listener),

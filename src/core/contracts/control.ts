@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
+import { initSecretsSchema } from './secrets-api';
 import { hostStatusSchema, serviceNameSchema } from './services';
 
 /**
@@ -52,6 +53,7 @@ export const initMessageSchema = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   mode: z.enum(['desktop', 'headless']),
   version: z.string().min(1).max(50),
+  secrets: initSecretsSchema,
 });
 export type InitMessage = z.infer<typeof initMessageSchema>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
 import { hostStatusSchema, serviceNameSchema } from './services';
+import { secretsMethods } from './secrets-api';
 
 export const diagnosticCheckSchema = z.object({
   service: serviceNameSchema,
@@ -38,6 +39,7 @@ export const orchestratorApiContract = defineContract({
   name: 'orchestrator',
   methods: {
     ...statusMethods,
+    ...secretsMethods,
   },
   events: {
     ...statusEvents,

@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import { createLogger } from '../log';
 import { openDatabase, runMigrations } from '../store';
 import { BlobStore } from '../blob-store';
+import { unlockToInit, type SecretsUnlock } from '../secrets/master-key';
 import type { RpcPeer } from '../rpc/peer';
 import { RpcError } from '../rpc/protocol';
 import type { RawPort, SpawnAdapter } from './spawn';
@@ -23,6 +24,8 @@ export interface HostOptions {
   supervision?: Partial<SupervisionPolicy>;
   /** How long `start()` waits for all six services. */
   startTimeoutMs?: number;
+  /** The master key for API keys, handed to each service in its init message (never logged). */
+  secrets?: SecretsUnlock;
 }
 
 interface ClientLink {
@@ -47,7 +50,8 @@ export class FishMouthHost {
 
   constructor(private readonly options: HostOptions) {
     const policy = { ...DEFAULT_SUPERVISION, ...options.supervision };
-    const init = { dataDir: options.dataDir, mode: options.mode, logLevel: options.logLevel ?? 'info', version: options.version } as const;
+    const secrets = unlockToInit(options.secrets ?? { kind: 'locked', reason: 'the host was started without a master key' });
+    const init = { dataDir: options.dataDir, mode: options.mode, logLevel: options.logLevel ?? 'info', version: options.version, secrets } as const;
     for (const name of SERVICE_NAMES) {
       const entry = join(options.workersDir, 'workers', `${name}.js`);
       this.supervisors.set(

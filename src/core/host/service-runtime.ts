@@ -11,6 +11,7 @@ import { portTransport } from '../rpc/node-transports';
 import { RpcPeer, type Handlers } from '../rpc/peer';
 import { createLogger, type Logger } from '../log';
 import { openDatabase, SCHEMA_VERSION } from '../store';
+import { openSecretVault, serviceSecrets, unlockFromInit, type ServiceSecrets } from '../secrets';
 import { isRpcEnvelope, rpcTransportOver, workerWrapperSchema, type MessageSink } from './parent-channel';
 import type { RawPort } from './spawn';
 
@@ -31,6 +32,8 @@ export interface ServiceContext {
   onHostStatus(listener: (status: HostStatus) => void): () => void;
   /** Calls the host (orchestrator only). */
   host: LinkedClient<typeof hostControlContract>;
+  /** API keys for keyed sources: `get(name)` decrypts on demand (src/core/secrets). */
+  secrets: ServiceSecrets;
 }
 
 export interface ServiceDefinition<C extends Contract> {
@@ -183,7 +186,7 @@ export function runService<C extends Contract>(definition: ServiceDefinition<C>)
       parent.send({ t: 'fatal', service: definition.name, message: 'malformed init message from the host' });
       process.exit(78);
     }
-    const { dataDir, mode, logLevel, version } = init.data;
+    const { dataDir, mode, logLevel, version, secrets } = init.data;
     try {
       const log = await createLogger({ dataDir, name: definition.name, level: logLevel });
       const db = openDatabase(dataDir);
@@ -204,6 +207,7 @@ export function runService<C extends Contract>(definition: ServiceDefinition<C>)
           return () => hostStatusListeners.delete(listener);
         },
         host,
+        secrets: serviceSecrets(definition.name, openSecretVault(db, unlockFromInit(secrets))),
       };
       const handlers = await definition.setup(ctx);
       state = { ctx, handlers };

@@ -1,6 +1,7 @@
 import { orchestratorApiContract } from '../../core/contracts/orchestrator-api';
 import { runService } from '../../core/host/service-runtime';
 import { runDiagnostics } from './diagnostics';
+import { secretsHandlers } from './secrets-handlers';
 import type { HostStatus } from '../../core/contracts/services';
 
 /**
@@ -20,6 +21,7 @@ runService({
       'status.get': async () => latest ?? (latest = await ctx.host.call('host.status', {})),
       'diagnostics.run': (_params, call) => runDiagnostics(ctx, call),
       'services.restart': ({ name }) => ctx.host.call('host.restartService', { name }),
+      ...secretsHandlers(ctx),
     };
   },
 });
