@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../core/log';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { dataDirArgument, findDevSqliteBinding } from './launch-options';
 import { createMainWindow } from './main-window';
+import { unlockDesktopSecrets } from './secrets';
 import { APP_ENTRY_URL } from './renderer-files';
 import { denyAllPermissions, guardAllWebContents } from './security';
 import { createUtilityProcessAdapter } from './utility-process-adapter';
@@ -68,6 +69,11 @@ async function main(): Promise<void> {
   guardAllWebContents(origins, log);
   serveRenderer(join(mainDir, '..', 'renderer'), (url, reason) => log.warn({ url, reason }, 'refused an app:// request'));
 
+  // The master key for API keys, opened with the OS keychain; only its outcome is logged.
+  const secrets = unlockDesktopSecrets(dataDir);
+  if (secrets.unlock.kind === 'locked') log.warn({ reason: secrets.unlock.reason }, 'API keys are unavailable');
+  else log.info({ created: secrets.created }, 'API keys unlocked');
+
   const host = new FishMouthHost({
     spawn: createUtilityProcessAdapter(
       {
@@ -83,6 +89,7 @@ async function main(): Promise<void> {
     mode: 'desktop',
     workersDir: mainDir,
     version: app.getVersion(),
+    secrets: secrets.unlock,
   });
 
   const iconPath = join(projectRoot, 'resources', 'icon.png');

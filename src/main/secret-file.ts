@@ -2,11 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { MasterKey, SecretsError, type SecretsUnlock } from '../core/secrets';
 
 /*
- * The key store's file and rules, without the cipher: src/main/secrets.ts plugs in Electron's
- * safeStorage (OS keychain), tests plug in a fake. Values are only ever written encrypted.
+ * The desktop app's master key file, `<dataDir>/master-key.enc`: the 32-byte key that seals every
+ * API key (src/core/secrets), itself sealed by the OS (safeStorage: Keychain, DPAPI, libsecret or
+ * KWallet). Without the cipher: src/main/secrets.ts plugs in safeStorage, tests plug in a fake.
  */
+
+export const SEALED_MASTER_KEY_FILE = 'master-key.enc';
 
 export type SecretCipherAvailability = { ok: true } | { ok: false; reason: string };
 
@@ -17,131 +21,81 @@ export interface SecretCipher {
   decrypt(cipherText: Buffer): string;
 }
 
-export type SecretStoreErrorKind = 'encryption-unavailable' | 'invalid-name' | 'invalid-value' | 'damaged-file' | 'decrypt-failed' | 'write-failed';
-
-export class SecretStoreError extends Error {
-  constructor(
-    readonly kind: SecretStoreErrorKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SecretStoreError';
-  }
+export interface DesktopUnlock {
+  unlock: SecretsUnlock;
+  /** A new master key was made (first run, or after the old file was moved aside). */
+  created: boolean;
 }
 
-export interface SecretStore {
-  setSecret(name: string, value: string): void;
-  /** The decrypted value, or null when no secret has that name. */
-  getSecret(name: string): string | null;
-  /** Whether a secret was removed. */
-  deleteSecret(name: string): boolean;
-  listSecretNames(): string[];
-}
-
-/** e.g. `google-static-maps.api-key`: names appear in file and logs, so keep them plain. */
-export const secretNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'use 1–128 lower-case letters, digits, dots, dashes or underscores');
-const MAX_SECRET_LENGTH = 64 * 1024;
-export const secretValueSchema = z.string().min(1, 'must not be empty').max(MAX_SECRET_LENGTH, 'is longer than 64 KiB');
-
-const secretFileSchema = z.object({
-  format: z.literal('fishmouth-secrets'),
+const sealedFileSchema = z.object({
+  format: z.literal('fishmouth-master-key'),
   version: z.literal(1),
-  secrets: z.record(
-    secretNameSchema,
-    z.object({ cipherText: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64'), updatedAt: z.string() }),
-  ),
+  /** base64 of what the OS cipher made of the key's base64. */
+  sealed: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'not base64'),
 });
-type SecretFile = z.infer<typeof secretFileSchema>;
 
-const emptyFile = (): SecretFile => ({ format: 'fishmouth-secrets', version: 1, secrets: {} });
+/**
+ * Opens the sealed key, or makes one on first run. Never throws for a missing keychain or a bad
+ * file: the app still starts, and Settings shows the reason (keys cannot be saved until fixed).
+ * Note: a file that no longer opens is left alone rather than replaced, since replacing it would
+ * silently orphan every key saved under it; the reason says how to start afresh.
+ */
+export function unlockSealedMasterKey(filePath: string, cipher: SecretCipher): DesktopUnlock {
+  const locked = (reason: string): DesktopUnlock => ({ unlock: { kind: 'locked', reason }, created: false });
+  const availability = cipher.availability();
+  if (!availability.ok) return locked(`${availability.reason}. Fish Mouth never stores API keys unencrypted`);
 
-export function openSecretStore(filePath: string, cipher: SecretCipher, now: () => Date = () => new Date()): SecretStore {
-  const requireCipher = (action: string) => {
-    const availability = cipher.availability();
-    if (!availability.ok) {
-      throw new SecretStoreError(
-        'encryption-unavailable',
-        `Cannot ${action}: ${availability.reason}. Fish Mouth never stores keys unencrypted.`,
-      );
-    }
-  };
-  const checkName = (name: string) => {
-    const parsed = secretNameSchema.safeParse(name);
-    if (!parsed.success) throw new SecretStoreError('invalid-name', `"${name.slice(0, 60)}" is not a valid key name: ${parsed.error.issues[0]?.message}`);
-  };
-
-  return {
-    setSecret(name, value) {
-      checkName(name);
-      const checked = secretValueSchema.safeParse(value);
-      if (!checked.success) throw new SecretStoreError('invalid-value', `The value for ${name} ${checked.error.issues[0]?.message}.`);
-      requireCipher(`save ${name}`);
-      const file = readSecretFile(filePath);
-      file.secrets[name] = { cipherText: cipher.encrypt(value).toString('base64'), updatedAt: now().toISOString() };
-      writeFileAtomically(filePath, `${JSON.stringify(file, null, 2)}\n`);
-    },
-    getSecret(name) {
-      checkName(name);
-      const entry = readSecretFile(filePath).secrets[name];
-      if (!entry) return null;
-      requireCipher(`read ${name}`);
-      try {
-        return cipher.decrypt(Buffer.from(entry.cipherText, 'base64'));
-      } catch (error) {
-        throw new SecretStoreError(
-          'decrypt-failed',
-          `Cannot decrypt ${name} (${(error as Error).message}). It was probably saved under another OS account or keychain; enter it again in Settings.`,
-        );
-      }
-    },
-    deleteSecret(name) {
-      checkName(name);
-      const file = readSecretFile(filePath);
-      if (!(name in file.secrets)) return false;
-      delete file.secrets[name];
-      writeFileAtomically(filePath, `${JSON.stringify(file, null, 2)}\n`);
-      return true;
-    },
-    listSecretNames() {
-      return Object.keys(readSecretFile(filePath).secrets).sort();
-    },
-  };
-}
-
-function readSecretFile(filePath: string): SecretFile {
-  let text: string;
+  let text: string | null = null;
   try {
     text = readFileSync(filePath, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyFile();
-    throw new SecretStoreError('damaged-file', `Cannot read the key store ${filePath}: ${(error as Error).message}.`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return locked(`the master key file ${filePath} cannot be read (${(error as Error).message})`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw damaged(filePath, 'it is not JSON');
-  }
-  const parsed = secretFileSchema.safeParse(json);
-  if (!parsed.success) throw damaged(filePath, parsed.error.issues[0]?.message ?? 'unexpected content');
-  return parsed.data;
-}
 
-const damaged = (filePath: string, why: string) =>
-  new SecretStoreError('damaged-file', `The key store ${filePath} is damaged (${why}). Move it aside and enter your keys again in Settings.`);
+  if (text === null) {
+    const key = MasterKey.generate();
+    try {
+      const sealed = cipher.encrypt(key.toBase64()).toString('base64');
+      writeFileAtomically(filePath, `${JSON.stringify({ format: 'fishmouth-master-key', version: 1, sealed }, null, 2)}\n`);
+    } catch (error) {
+      return locked(`the master key could not be saved to ${filePath} (${(error as Error).message})`);
+    }
+    return { unlock: { kind: 'unlocked', key }, created: true };
+  }
+
+  const startAfresh = `Move ${basename(filePath)} out of the data folder to start afresh, then enter your API keys again`;
+  let parsed: z.infer<typeof sealedFileSchema>;
+  try {
+    const checked = sealedFileSchema.safeParse(JSON.parse(text));
+    if (!checked.success) return locked(`the master key file ${filePath} is damaged (${checked.error.issues[0]?.message}). ${startAfresh}`);
+    parsed = checked.data;
+  } catch {
+    return locked(`the master key file ${filePath} is damaged (not JSON). ${startAfresh}`);
+  }
+  let plain: string;
+  try {
+    plain = cipher.decrypt(Buffer.from(parsed.sealed, 'base64'));
+  } catch (error) {
+    return locked(
+      `this OS account's keychain cannot open the master key (${(error as Error).message}); it was probably made under another account or keychain. ${startAfresh}`,
+    );
+  }
+  try {
+    return { unlock: { kind: 'unlocked', key: MasterKey.fromBase64(plain, `The master key in ${filePath}`) }, created: false };
+  } catch (error) {
+    return locked(`${error instanceof SecretsError ? error.message : 'the master key is damaged'} ${startAfresh}`);
+  }
+}
 
 /**
  * Writes beside the target and renames over it, so a crash mid-write leaves the old file intact
- * (rename is atomic on one file system). Mode 0600: the content is encrypted, but nobody else
- * needs to read it.
+ * (rename is atomic on one file system). Mode 0600: the content is sealed, but nobody else needs it.
  */
 export function writeFileAtomically(filePath: string, content: string): void {
   const dir = dirname(filePath);
   const temp = join(dir, `.${basename(filePath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const fd = openSync(temp, 'w', 0o600);
     try {
       writeSync(fd, content);
@@ -152,6 +106,6 @@ export function writeFileAtomically(filePath: string, content: string): void {
     renameSync(temp, filePath);
   } catch (error) {
     rmSync(temp, { force: true });
-    throw new SecretStoreError('write-failed', `Cannot save the key store ${filePath}: ${(error as Error).message}.`);
+    throw error;
   }
 }

@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import { safeStorage } from 'electron';
-import { openSecretStore, type SecretCipher, type SecretStore } from './secret-file';
-
-export { SecretStoreError, type SecretStore } from './secret-file';
+import { SEALED_MASTER_KEY_FILE, unlockSealedMasterKey, type DesktopUnlock, type SecretCipher } from './secret-file';
 
 /**
- * Electron's safeStorage as the key store's cipher: the OS keychain (macOS), DPAPI (Windows),
+ * Electron's safeStorage as the master key's cipher: the OS keychain (macOS), DPAPI (Windows),
  * libsecret or KWallet (Linux).
  * Note: on Linux without a keyring Electron falls back to 'basic_text', a fixed key compiled into
  * Chromium; that is obfuscation, not encryption, so we treat it as unavailable.
@@ -16,7 +14,7 @@ const safeStorageCipher: SecretCipher = {
       return { ok: false, reason: 'this system offers no encryption for app secrets (no OS keychain)' };
     }
     if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') {
-      return { ok: false, reason: 'no desktop keyring (GNOME Keyring or KWallet) is running, so keys could not be encrypted' };
+      return { ok: false, reason: 'no desktop keyring (GNOME Keyring or KWallet) is running, so API keys could not be encrypted' };
     }
     return { ok: true };
   },
@@ -24,7 +22,7 @@ const safeStorageCipher: SecretCipher = {
   decrypt: (cipherText) => safeStorage.decryptString(cipherText),
 };
 
-/** The app's API keys, encrypted in `<dataDir>/secrets.json`. Use after `app.whenReady()`. */
-export function openAppSecrets(dataDir: string): SecretStore {
-  return openSecretStore(join(dataDir, 'secrets.json'), safeStorageCipher);
+/** The master key for API keys, from `<dataDir>/master-key.enc`. Use after `app.whenReady()`. */
+export function unlockDesktopSecrets(dataDir: string): DesktopUnlock {
+  return unlockSealedMasterKey(join(dataDir, SEALED_MASTER_KEY_FILE), safeStorageCipher);
 }

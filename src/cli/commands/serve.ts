@@ -72,7 +72,7 @@ async function runServe(args: ServeArgs, ctx: CliContext, createHost: HostFactor
     fail(`Fish Mouth is not built yet: run \`npm run build\` (no page in ${ctx.rendererDir}).`);
     return EXIT.failure;
   }
-  const created = await createHost({ dataDir, workersDir: ctx.workersDir, version: ctx.version, logLevel: args['log-level'] });
+  const created = await createHost({ dataDir, workersDir: ctx.workersDir, version: ctx.version, logLevel: args['log-level'], env: ctx.env });
   if (created.kind === 'error') {
     fail(created.message);
     return EXIT.failure;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { SecretsError } from './errors';
-import { MAKE_A_KEY_HINT, MasterKey } from './master-key';
+import { MAKE_A_KEY_HINT, MasterKey, type SecretsUnlock } from './master-key';
 
 /**
  * The headless host's master key (no OS keychain there): FISHMOUTH_MASTER_KEY when set, else
@@ -103,5 +103,27 @@ function createKeyFile(dataDir: string, path: string): MasterKey | null {
     );
   } finally {
     rmSync(temp, { force: true });
+  }
+}
+
+export type HeadlessUnlock =
+  | { kind: 'ready'; unlock: SecretsUnlock; source: HeadlessKey['source']; created: boolean }
+  | { kind: 'error'; message: string };
+
+/**
+ * The headless host's start-up step: the key from the environment or the key file (made on first
+ * run). Then FISHMOUTH_MASTER_KEY is removed from `env`: the services are worker threads of this
+ * process and would inherit it; their key travels in their init message only.
+ * A malformed key or a key file others can read stops the start, with the fix in the message.
+ */
+export function unlockHeadlessSecrets(dataDir: string, env: NodeJS.ProcessEnv): HeadlessUnlock {
+  try {
+    const found = loadHeadlessMasterKey({ dataDir, env, create: true })!;
+    return { kind: 'ready', unlock: { kind: 'unlocked', key: found.key }, source: found.source, created: found.created };
+  } catch (error) {
+    if (error instanceof SecretsError) return { kind: 'error', message: `Fish Mouth cannot open its API key store: ${error.message}` };
+    throw error;
+  } finally {
+    delete env[MASTER_KEY_ENV];
   }
 }

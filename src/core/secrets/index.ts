@@ -9,7 +9,7 @@ export { SecretsError, type SecretsErrorKind } from './errors';
 export { MASTER_KEY_BYTES, MasterKey, unlockFromInit, unlockToInit, type SecretsUnlock } from './master-key';
 export { openSecret, sealSecret, type SealedSecret } from './seal';
 export { maskedHint, openSecretVault, type SecretReader, type SecretVault } from './vault';
-export { loadHeadlessMasterKey, MASTER_KEY_ENV, MASTER_KEY_FILE, masterKeyFilePath, type HeadlessKey, type HeadlessKeyOptions } from './headless-key';
+export { loadHeadlessMasterKey, unlockHeadlessSecrets, MASTER_KEY_ENV, MASTER_KEY_FILE, masterKeyFilePath, type HeadlessKey, type HeadlessKeyOptions, type HeadlessUnlock } from './headless-key';
 
 /** `ServiceContext.secrets`: every service reads; only the orchestrator, which serves Settings, writes. */
 export interface ServiceSecrets extends SecretReader {
