@@ -110,7 +110,10 @@ const settingsShape = {
     .int('reservation timeout must be whole milliseconds')
     .min(MIN_RESERVATION_TTL_MS, 'reservation timeout must be at least 1 second')
     .max(MAX_RESERVATION_TTL_MS, 'reservation timeout must be at most 24 hours'),
-  alertThresholdsPercent: z.tuple([z.literal(50), z.literal(80), z.literal(100)], { message: 'alert thresholds are fixed at 50, 80 and 100%' }),
+  alertThresholdsPercent: z.custom<readonly [50, 80, 100]>(
+    (value) => Array.isArray(value) && value.length === 3 && value.every((n, i) => n === ALERT_THRESHOLDS_PERCENT[i]),
+    'alert thresholds are fixed at 50, 80 and 100%',
+  ),
 };
 
 export const budgetSettingsSchema = z.object(settingsShape).strict();
