@@ -85,6 +85,7 @@ describe('the master key', () => {
   it('survives the trip through the init message and rejects one damaged on the way', () => {
     const key = MasterKey.generate();
     const init = unlockToInit({ kind: 'unlocked', key });
+    if (init.kind !== 'unlocked') throw new Error('expected an unlocked init');
     const back = unlockFromInit(init);
     expect(back.kind === 'unlocked' && back.key.id).toBe(key.id);
     expect(failure(() => unlockFromInit({ ...init, keyId: '0000000000000000' })).kind).toBe('master-key-invalid');
