@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatUsd, micros, microsSchema, mulRatio, type Micros } from '../money';
+import { formatUsd, micros, mulRatio, type Micros } from '../money';
 import { appendAudit, parseRow, writeTransaction, type Db } from '../store';
 import { nowIso, statement } from '../store/database';
 import { parseInput } from '../store/errors';
@@ -7,7 +7,14 @@ import { budgetDay } from './budget-day';
 import { ALERT_THRESHOLDS_PERCENT, getBudgetSettings } from './budget-settings';
 import { readDayUsage } from './budget-usage';
 import { getEmergencyOpening } from './emergency';
-import { spendDaySchema } from './spend';
+import {
+  alertThresholdSchema,
+  budgetPoolSchema,
+  listAlertsQuerySchema,
+  type AlertThreshold,
+  type BudgetAlert,
+  type BudgetPool,
+} from './spend-schemas';
 
 /**
  * Budget alerts: each pool of each budget day alerts once at 50%, 80% and 100% of its limit.
@@ -23,22 +30,6 @@ import { spendDaySchema } from './spend';
  * notified and audited exactly once. "Spent" is what the ledger says was committed to the pool;
  * money merely reserved does not alert (it may yet be released).
  */
-
-export const budgetPoolSchema = z.enum(['daily', 'emergency']);
-export type BudgetPool = z.infer<typeof budgetPoolSchema>;
-export const alertThresholdSchema = z.union([z.literal(50), z.literal(80), z.literal(100)]);
-export type AlertThreshold = z.infer<typeof alertThresholdSchema>;
-
-export const budgetAlertSchema = z.object({
-  day: spendDaySchema,
-  pool: budgetPoolSchema,
-  thresholdPercent: alertThresholdSchema,
-  at: z.string(),
-  spentMicros: microsSchema,
-  limitMicros: microsSchema,
-  message: z.string(),
-});
-export type BudgetAlert = z.infer<typeof budgetAlertSchema>;
 
 export interface PoolSpend {
   pool: BudgetPool;
@@ -134,11 +125,6 @@ const alertRowSchema = z
     };
     return { ...alert, message: describeBudgetAlert(alert) };
   });
-
-export const listAlertsQuerySchema = z.object({
-  day: spendDaySchema.optional(),
-  limit: z.number().int().min(1).max(1000).optional(),
-});
 
 /** Alerts of one day (or the most recent of any day), newest first. */
 export function listBudgetAlerts(db: Db, query: z.input<typeof listAlertsQuerySchema> = {}): BudgetAlert[] {

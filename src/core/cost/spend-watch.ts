@@ -1,7 +1,8 @@
 import { statement, type Db } from '../store/database';
-import { fireBudgetAlerts, listNewBudgetAlerts, type BudgetAlert } from './alerts';
+import { fireBudgetAlerts, listNewBudgetAlerts } from './alerts';
 import { budgetDay } from './budget-day';
 import { getBudgetSettings } from './budget-settings';
+import type { BudgetAlert } from './spend-schemas';
 
 /**
  * Notices spend changes made by ANY process sharing the database (services, the CLI, another
@@ -73,6 +74,8 @@ export class SpendWatcher<S> {
 
   private check(force: boolean): void {
     const { db } = this.options;
+    // The service closes its connection on the way out; there is nothing left to watch.
+    if (!db.open) return this.stop();
     try {
       const version = Number(statement(db, 'PRAGMA data_version').pluck().get());
       const now = new Date();
