@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineContract } from '../rpc/contract';
 import { hostStatusSchema, serviceNameSchema } from './services';
 import { secretsMethods } from './secrets-api';
+import { costEvents, costMethods } from './cost-api';
 
 export const diagnosticCheckSchema = z.object({
   service: serviceNameSchema,
@@ -40,9 +41,11 @@ export const orchestratorApiContract = defineContract({
   methods: {
     ...statusMethods,
     ...secretsMethods,
+    ...costMethods,
   },
   events: {
     ...statusEvents,
+    ...costEvents,
   },
 });
 export type OrchestratorApiContract = typeof orchestratorApiContract;

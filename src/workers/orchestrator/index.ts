@@ -2,6 +2,7 @@ import { orchestratorApiContract } from '../../core/contracts/orchestrator-api';
 import { runService } from '../../core/host/service-runtime';
 import { runDiagnostics } from './diagnostics';
 import { secretsHandlers } from './secrets-handlers';
+import { costHandlers } from './cost-handlers';
 import type { HostStatus } from '../../core/contracts/services';
 
 /**
@@ -22,6 +23,7 @@ runService({
       'diagnostics.run': (_params, call) => runDiagnostics(ctx, call),
       'services.restart': ({ name }) => ctx.host.call('host.restartService', { name }),
       ...secretsHandlers(ctx),
+      ...costHandlers(ctx),
     };
   },
 });
