@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { budgetCommand } from './budget';
 import { keysCommand } from './keys';
 import { serveCommand } from './serve';
 import { statusCommand } from './status';
@@ -7,4 +8,4 @@ import { statusCommand } from './status';
  * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
  * module in this folder and one line here; the dispatcher needs no change.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand];
