@@ -61,7 +61,7 @@ describe('shared rate limits', () => {
   });
 
   it('a cap of 0 switches the source off with a message that says how to turn it on', () => {
-    const off = tryAcquire(db, 'usgs-naip', { name: 'USGS NAIP', rateLimit: { requestsPerSecond: 1, burst: 1 }, dailyCap: 0 }, { now: T0, timeZone: 'UTC' });
+    const off = tryAcquire(db, 'naip', { name: 'USGS NAIP', rateLimit: { requestsPerSecond: 1, burst: 1 }, dailyCap: 0 }, { now: T0, timeZone: 'UTC' });
     expect(off).toMatchObject({ ok: false, reason: 'daily-cap' });
     if (!off.ok) expect(off.message).toMatch(/switched off.*Settings → Data sources/);
   });

@@ -124,7 +124,7 @@ const declared: SourcePolicyInput[] = [
     licence: publicDomain('NOAA National Centers for Environmental Information', 30 * DAY_MS),
   },
   {
-    id: 'county-parcels',
+    id: 'arcgis-parcels',
     name: 'County parcels (ArcGIS FeatureServer)',
     kind: 'free',
     // Each county publishes its own FeatureServer; the address is set per territory.
@@ -162,7 +162,7 @@ const declared: SourcePolicyInput[] = [
     },
   },
   {
-    id: 'usgs-naip',
+    id: 'naip',
     name: 'USGS NAIP aerial imagery',
     kind: 'free',
     baseUrl: 'https://imagery.nationalmap.gov/arcgis/rest/services/USGSNAIPImagery/ImageServer',
