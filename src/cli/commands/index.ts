@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { budgetCommand } from './budget';
 import { keysCommand } from './keys';
 import { serveCommand } from './serve';
+import { spendCommand } from './spend';
 import { statusCommand } from './status';
 
 /**
