@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useApi } from '../api/api-context';
+import { ApiKeysButton } from '../settings/ApiKeysButton';
 import { useUiStore } from '../ui-store';
 import { Diagnostics } from './Diagnostics';
 import { linkLabel, modeLabel, orderServices, summariseHealth, type LinkView } from './format';
@@ -59,6 +60,7 @@ export function StatusPanel() {
           <span className={`dot tone-${LINK_TONES[link]}`} aria-hidden="true" />
           {linkLabel(link)}
         </span>
+        <ApiKeysButton />
         <button
           type="button"
           className="icon-button"
