@@ -20,13 +20,13 @@ export function secretsHandlers(ctx: ServiceContext): SecretsHandlers {
     'secrets.set': (input) =>
       asRpc(() => {
         const saved = vault.set(input, SETTINGS_ACTOR);
-        ctx.log.info({ key: saved.name, rotateAfterDays: saved.rotateAfterDays }, 'api key saved');
+        ctx.log.info({ keyName: saved.name, rotateAfterDays: saved.rotateAfterDays }, 'api key saved');
         return saved;
       }),
     'secrets.delete': ({ name }) =>
       asRpc(() => {
         const deleted = vault.delete(name, SETTINGS_ACTOR);
-        if (deleted) ctx.log.info({ key: name }, 'api key deleted');
+        if (deleted) ctx.log.info({ keyName: name }, 'api key deleted');
         return { deleted };
       }),
   };

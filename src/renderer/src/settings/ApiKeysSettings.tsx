@@ -124,7 +124,7 @@ function ApiKeyItem(props: {
             {key.hint ?? '—'}
           </span>{' '}
           · {ageLabel(key)} · rotate every {key.rotateAfterDays} days
-          {props.justSaved && <span className="tone-ok"> · saved</span>}
+          {props.justSaved && <span className="api-key-saved">saved</span>}
         </p>
       )}
       {key?.problem && <p className="small error-text">{key.problem}</p>}

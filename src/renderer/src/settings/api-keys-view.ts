@@ -27,10 +27,9 @@ export type RotationTone = 'ok' | 'pending' | 'failed' | 'off';
 export function rotationBadge(key: ApiKeySummary | null, now: number): { text: string; tone: RotationTone } {
   if (!key) return { text: 'Not set', tone: 'off' };
   if (key.problem) return { text: 'Cannot be read', tone: 'failed' };
-  const days = Math.floor((Date.parse(key.rotationDueAt) - now) / 86_400_000);
   if (key.rotationDue) return { text: 'Rotation due', tone: 'failed' };
-  if (days <= 3) return { text: days <= 0 ? 'Rotate today' : `Rotate in ${days} d`, tone: 'pending' };
-  return { text: `Rotate in ${days} d`, tone: 'ok' };
+  const days = Math.max(1, Math.ceil((Date.parse(key.rotationDueAt) - now) / 86_400_000));
+  return { text: `Rotate in ${days} d`, tone: days <= 3 ? 'pending' : 'ok' };
 }
 
 /** "saved today", "saved 1 day ago", "saved 31 days ago". */
