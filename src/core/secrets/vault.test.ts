@@ -7,6 +7,7 @@ import { listAudit, openDatabase, runMigrations, type Db } from '../store';
 import { SecretsError } from './errors';
 import { MasterKey } from './master-key';
 import { openSecretVault, type SecretVault } from './vault';
+import { serviceSecrets } from './index';
 
 const GOOGLE = 'AIzaSyD-example-not-a-real-key-WXYZ';
 const MAPBOX = 'pk.eyJ1IjoiZXhhbXBsZSJ9.not-a-real-token-9876';
@@ -149,5 +150,15 @@ describe('the secret vault', () => {
     expect(keys.find((k) => k.name === 'mapbox.access-token')).toMatchObject({ hint: null, problem: expect.stringMatching(/fails its integrity check/) });
     expect(keys.find((k) => k.name === 'census.api-key')).toMatchObject({ hint: '••••3456', problem: null });
     expect(failure(() => vault.get('mapbox.access-token')).kind).toBe('damaged');
+  });
+
+  it('lets every service read keys but only the orchestrator change them', () => {
+    vault.set({ name: 'mapbox.access-token', value: MAPBOX }, 'settings');
+    const scraper = serviceSecrets('scraper', vault);
+    expect(scraper.get('mapbox.access-token')).toBe(MAPBOX);
+    const error = failure(() => scraper.vault());
+    expect(error.kind).toBe('read-only');
+    expect(error.message).toMatch(/scraper service may read API keys but not change them/);
+    expect(serviceSecrets('orchestrator', vault).vault()).toBe(vault);
   });
 });
