@@ -1,4 +1,6 @@
 import { MapView } from './map/MapView';
+import { BudgetToasts } from './spend/BudgetToasts';
+import { SpendPanel } from './spend/SpendPanel';
 import { StatusPanel } from './status/StatusPanel';
 import { useUiStore } from './ui-store';
 
@@ -25,6 +27,8 @@ export function App() {
     <div className="app">
       <MapView />
       <StatusPanel />
+      <SpendPanel />
+      <BudgetToasts />
       {accessDenied && <AccessDenied />}
     </div>
   );
