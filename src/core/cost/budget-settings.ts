@@ -124,10 +124,16 @@ const settingsRowSchema = z.object({
   settings: z.string(),
 });
 
+// Parsed once per version per connection: every reservation reads the settings.
+const settingsCache = new WeakMap<Db, VersionedBudgetSettings>();
+
 export function getBudgetSettings(db: Db): VersionedBudgetSettings {
-  const row = statement(db, 'SELECT version, settings FROM budget_settings ORDER BY version DESC LIMIT 1').get();
-  if (row === undefined) return { ...DEFAULT_BUDGET_SETTINGS, version: 0 };
-  const { version, settings } = parseRow(settingsRowSchema, row, 'budget settings');
+  const latest = statement(db, 'SELECT max(version) FROM budget_settings').pluck().get();
+  if (latest === null || latest === undefined) return copySettings({ ...DEFAULT_BUDGET_SETTINGS, version: 0 });
+  const cached = settingsCache.get(db);
+  if (cached && cached.version === latest) return copySettings(cached);
+
+  const { version, settings } = parseRow(settingsRowSchema, statement(db, 'SELECT version, settings FROM budget_settings WHERE version = ?').get(latest), 'budget settings');
   let stored: unknown;
   try {
     stored = JSON.parse(settings);
@@ -136,7 +142,13 @@ export function getBudgetSettings(db: Db): VersionedBudgetSettings {
   }
   // Note: fields added in later versions of the app fall back to their defaults.
   const merged = parseRow(budgetSettingsSchema, { ...DEFAULT_BUDGET_SETTINGS, ...(stored as object) }, 'budget settings');
-  return { ...merged, version };
+  const result = { ...merged, version };
+  settingsCache.set(db, result);
+  return copySettings(result);
+}
+
+function copySettings(settings: VersionedBudgetSettings): VersionedBudgetSettings {
+  return { ...settings, prioritySharesPercent: { ...settings.prioritySharesPercent } };
 }
 
 export function updateBudgetSettings(db: Db, patch: Partial<BudgetSettings>, actor: string): VersionedBudgetSettings {
