@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../core/log';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { dataDirArgument, findDevSqliteBinding } from './launch-options';
 import { createMainWindow } from './main-window';
+import { showBudgetAlertNotifications } from './notifications';
 import { unlockDesktopSecrets } from './secrets';
 import { APP_ENTRY_URL } from './renderer-files';
 import { denyAllPermissions, guardAllWebContents } from './security';
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
     });
 
   stopHostBeforeQuit(host, log);
+  const stopNotifications = showBudgetAlertNotifications({ connectClient: (onPort) => host.connectClient(onPort), log, onClick: () => focus(BrowserWindow.getAllWindows()[0]) });
+  app.on('will-quit', stopNotifications);
   app.on('second-instance', () => focus(BrowserWindow.getAllWindows()[0]));
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

@@ -113,3 +113,29 @@ export {
   type StepKind,
   type StepResult,
 } from './chain-types';
+export { budgetAlertNotice, type BudgetAlertNotice } from './alert-text';
+export { describeBudgetAlert, fireBudgetAlerts, listBudgetAlerts, listNewBudgetAlerts, poolSpend, type PoolSpend } from './alerts';
+export { projectEndOfDay, spendReport, spendSummary, type SpendSummaryInput } from './spend';
+export {
+  SPEND_GROUPINGS,
+  alertThresholdSchema,
+  budgetAlertSchema,
+  budgetPoolSchema,
+  listAlertsQuerySchema,
+  spendDaySchema,
+  spendFiguresSchema,
+  spendReportQuerySchema,
+  spendReportRowSchema,
+  spendReportSchema,
+  spendSummarySchema,
+  type AlertThreshold,
+  type BudgetAlert,
+  type BudgetPool,
+  type SpendFigures,
+  type SpendGrouping,
+  type SpendReport,
+  type SpendReportQuery,
+  type SpendReportRow,
+  type SpendSummary,
+} from './spend-schemas';
+export { SpendWatcher, spendFingerprint, type SpendWatcherOptions } from './spend-watch';
