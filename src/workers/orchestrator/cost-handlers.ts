@@ -94,7 +94,7 @@ export function spendSnapshot(db: Db, now: Date): SpendChanged {
   })();
 }
 
-/** A day's summary against that day's limit: the daily budget, plus its emergency budget if opened. */
+/** A day's summary against the daily budget in force now, plus that day's emergency budget if it was opened. */
 function daySummary(db: Db, day: string | undefined) {
   const now = new Date();
   const settings = getBudgetSettings(db);
