@@ -101,6 +101,8 @@ describe('live spend in the browser', () => {
     await page.locator('[data-testid="budget-alert-item"]').first().waitFor();
     expect(loads).toBe(1);
 
+    // Let the bar finish its 300 ms transition so the picture shows where it settles.
+    await page.waitForTimeout(500);
     await page.screenshot({ path: join(OUTPUT_DIR, 'spend-live.png') });
     expect(problems).toEqual([]);
     await page.close();
