@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, StoreError, type Db } from '../store';
 import { budgetTestDb, imageryCall, usd } from './budget.testkit';
-import { budgetStatus } from './budget-status';
+import { budgetStatus, budgetStatusSchema } from './budget-status';
 import { DEFAULT_BUDGET_SETTINGS, getBudgetSettings, updateBudgetSettings, type BudgetSettings } from './budget-settings';
 import { reserveBudget } from './reservations';
 
@@ -46,7 +46,10 @@ describe('budget settings', () => {
     updateBudgetSettings(db, { dailyMicros: usd('0.50'), timeZone: 'UTC', prioritySharesPercent: { high: 100, medium: 0, low: 0 } }, 'Dana');
     const now = new Date('2025-06-10T12:00:00Z');
     expect(reserveBudget(db, imageryCall('0.60', { priority: 'high' }), now).granted).toBe(false);
-    expect(budgetStatus(db, now)).toMatchObject({ settingsVersion: 1, daily: { limitMicros: usd('0.50') } });
+    const status = budgetStatus(db, now);
+    expect(status).toMatchObject({ settingsVersion: 1, daily: { limitMicros: usd('0.50') } });
+    // The shape the RPC contract validates.
+    expect(budgetStatusSchema.parse(status)).toEqual(status);
   });
 
   it('refuse bad values with a message that names the field, and keep the old settings', () => {

@@ -63,6 +63,7 @@ export interface ReserveRequest {
   source: string;
   operation: string;
   amountMicros: Micros | number;
+  /** Default 'medium'. */
   priority?: Priority;
   requestId?: string | null;
   /** Who holds it, for diagnosis (default: this process). */
