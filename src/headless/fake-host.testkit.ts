@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { WebSocket } from 'ws';
-import { orchestratorApiContract } from '../core/contracts/orchestrator-api';
+import { orchestratorApiContract, orchestratorStatusContract } from '../core/contracts/orchestrator-api';
 import { SERVICE_NAMES, type HostStatus } from '../core/contracts/services';
 import { portTransport } from '../core/rpc/node-transports';
 import { RpcPeer } from '../core/rpc/peer';
@@ -101,7 +101,7 @@ export class FakeHost implements HostLike {
   private handPort(client: { onPort: (port: MessagePort) => void; peer: RpcPeer | null }): void {
     const { port1, port2 } = new MessageChannel();
     const generation = this.generation;
-    client.peer = new RpcPeer(portTransport(port2), { remoteName: 'the browser' }).serve(orchestratorApiContract, {
+    client.peer = new RpcPeer(portTransport(port2), { remoteName: 'the browser' }).serve(orchestratorStatusContract, {
       'status.get': () => this.status(),
       'services.restart': () => ({ ok: true as const }),
       // Reports progress, then runs until cancelled or the link closes.

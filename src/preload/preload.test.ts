@@ -1,10 +1,11 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FishMouthApi } from '../core/contracts/api';
-import { orchestratorApiContract } from '../core/contracts/orchestrator-api';
+import { createFishMouthApi, type FishMouthApi } from '../core/contracts/api';
+import { orchestratorApiContract, orchestratorStatusContract } from '../core/contracts/orchestrator-api';
 import { SERVICE_NAMES, type HostStatus } from '../core/contracts/services';
 import { portTransport } from '../core/rpc/node-transports';
 import { RpcPeer } from '../core/rpc/peer';
+import { LinkedClient } from '../core/rpc/linked-client';
 
 /*
  * Runs the real preload against a stand-in for Electron's renderer-side modules. Node's
@@ -58,7 +59,7 @@ function hostStatus(version: string): HostStatus {
 /** A fake orchestrator on one end of a fresh channel; the other end goes to the preload. */
 function orchestratorLink(version: string): { peer: RpcPeer; pagePort: MessagePort; orchestratorPort: MessagePort } {
   const { port1, port2 } = new MessageChannel();
-  const peer = new RpcPeer(portTransport(port2, 'node'), { remoteName: 'the page' }).serve(orchestratorApiContract, {
+  const peer = new RpcPeer(portTransport(port2, 'node'), { remoteName: 'the page' }).serve(orchestratorStatusContract, {
     'status.get': () => hostStatus(version),
     'diagnostics.run': () => ({ checks: [], ok: true }),
     'services.restart': () => ({ ok: true as const }),
@@ -80,7 +81,13 @@ describe('Electron preload', () => {
   it('exposes only the typed Fish Mouth API and asks main for a link once, without a payload', () => {
     expect([...electron.exposed.keys()]).toEqual(['fishmouth']);
     expect(api.transport).toBe('electron');
-    expect(Object.keys(api).sort()).toEqual(['cancel', 'getStatus', 'onConnection', 'onStatus', 'restartService', 'runDiagnostics', 'transport']);
+    // Exactly the named operations of FishMouthApi, nothing generic.
+    const reference = createFishMouthApi(new LinkedClient(orchestratorApiContract), 'electron');
+    expect(Object.keys(api).sort()).toEqual(Object.keys(reference).sort());
+    expect(Object.keys(api)).toEqual(expect.arrayContaining(['getStatus', 'runDiagnostics', 'getBudgetStatus', 'listApiKeys']));
+    for (const [name, value] of Object.entries(api)) if (name !== 'transport') expect(typeof value).toBe('function');
+    expect(Object.keys(api)).not.toContain('invoke');
+    expect(Object.keys(api)).not.toContain('send');
     expect(electron.invocations).toEqual([['fishmouth:request-port']]);
   });
 

@@ -30,6 +30,9 @@ const statusEvents = {
   'status.changed': hostStatusSchema,
 };
 
+/** Only the status part: what a stand-in orchestrator serves in transport and bridge tests. */
+export const orchestratorStatusContract = defineContract({ name: 'orchestrator', methods: statusMethods, events: statusEvents });
+
 /**
  * The API the renderer sees, served by the orchestrator. The preload (Electron) and the
  * WebSocket client (browser) both expose exactly this, through `createFishMouthApi`. Each feature

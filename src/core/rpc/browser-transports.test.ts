@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { FishMouthApi } from '../contracts/api';
-import { orchestratorApiContract } from '../contracts/orchestrator-api';
+import { orchestratorApiContract, orchestratorStatusContract } from '../contracts/orchestrator-api';
 import { SERVICE_NAMES, type HostStatus } from '../contracts/services';
 import {
   ACCESS_DENIED_MESSAGE,
@@ -56,7 +56,7 @@ async function startHost(token: string) {
       const peer = new RpcPeer(webSocketTransport(ws, { onProtocolError: () => {} }), { remoteName: 'the renderer' });
       peers.add(peer);
       peer.onClose(() => peers.delete(peer));
-      peer.serve(orchestratorApiContract, {
+      peer.serve(orchestratorStatusContract, {
         'status.get': () => hostStatus(),
         'diagnostics.run': async (_params, ctx) => {
           for (let done = 1; done <= SERVICE_NAMES.length; done++) ctx.progress({ done, total: SERVICE_NAMES.length, stage: 'ping' });
@@ -115,7 +115,7 @@ describe('browserPortTransport', () => {
   it('carries calls across a MessagePort and reports when the other side closes', async () => {
     const { port1, port2 } = new MessageChannel();
     const server = new RpcPeer(browserPortTransport(port1), { remoteName: 'the renderer' });
-    server.serve(orchestratorApiContract, {
+    server.serve(orchestratorStatusContract, {
       'status.get': () => hostStatus(3),
       'diagnostics.run': () => ({ ok: true, checks: [] }),
       'services.restart': () => ({ ok: true as const }),
