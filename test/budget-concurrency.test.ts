@@ -12,10 +12,11 @@ import type { ChildPlan } from './fixtures/budget/budget-child';
 
 /**
  * The promise of the product: never a cent over budget, whatever the concurrency or crashes.
- * Ten OS processes spend ONE small budget at once; four of them are SIGKILLed, two while holding
- * a reservation on purpose and two at random moments mid-loop. Then the ledger must show not one
- * micro-dollar over any limit, every charge a child was granted and committed, and the money the
- * dead processes held must come back once their reservations time out.
+ * Ten OS processes spend ONE small budget at once; four of them are SIGKILLed: two while holding
+ * a reservation on purpose (amid the others' spending) and two at random moments mid-loop. Then
+ * the ledger must show not one micro-dollar over any limit, every charge a child was granted and
+ * committed, and the money the dead processes held must come back once their reservations time
+ * out.
  */
 
 const DAILY = parseUsd('0.50');
@@ -131,13 +132,19 @@ interface ChildRun {
   done: { attempts: number; granted: number; refusals: Record<string, number>; errors: string[] } | null;
 }
 
-/** Forks every child, starts them together, kills victims once they hold and doomed ones at a random moment. */
+/**
+ * Forks every child; lets the victims take their holds first (so a fast spender cannot use the
+ * whole budget before a victim gets its hold), then starts the rest and kills the victims while
+ * the others spend; doomed children are killed at a random moment after their first commit.
+ */
 async function runChildren(script: string, plans: ChildPlan[]): Promise<{ children: ChildRun[]; committed: Committed[]; holds: { reservationId: string; amountMicros: number }[] }> {
   const committed: Committed[] = [];
   const holds: { reservationId: string; amountMicros: number }[] = [];
   const processes: ChildProcess[] = plans.map((plan) => fork(script, [JSON.stringify(plan)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const runs: ChildRun[] = plans.map((plan, i) => ({ plan, pid: processes[i]!.pid!, killed: false, exitCode: null, done: null }));
+  const isVictim = (i: number) => plans[i]!.role === 'victim';
   const kill = (i: number) => {
+    if (runs[i]!.exitCode !== null || runs[i]!.killed) return;
     runs[i]!.killed = true;
     processes[i]!.kill('SIGKILL');
   };
@@ -153,6 +160,11 @@ async function runChildren(script: string, plans: ChildPlan[]): Promise<{ childr
       });
     }));
     await Promise.all(ready);
+
+    let victimsHolding!: () => void;
+    const allHolding = new Promise<void>((resolve) => (victimsHolding = resolve));
+    const victimCount = plans.filter((_, i) => isVictim(i)).length;
+    let othersCommitted = 0;
     processes.forEach((child, i) => {
       let commits = 0;
       child.on('message', (message: { type: string } & Record<string, unknown>) => {
@@ -160,17 +172,23 @@ async function runChildren(script: string, plans: ChildPlan[]): Promise<{ childr
           committed.push({ child: i, reservationId: String(message.reservationId), ledgerId: String(message.ledgerId), costMicros: Number(message.costMicros) });
           commits++;
           if (plans[i]!.role === 'doomed' && commits === 1) setTimeout(() => kill(i), Math.floor(Math.random() * 30));
-        } else if (message.type === 'holding') {
-          holds.push({ reservationId: String(message.reservationId), amountMicros: Number(message.amountMicros) });
-          kill(i);
-        } else if (message.type === 'hold-refused') {
-          kill(i);
+          // Kill the victims, still holding, once the others are well under way.
+          if (!isVictim(i) && ++othersCommitted === 20) plans.forEach((_, v) => isVictim(v) && kill(v));
+        } else if (message.type === 'holding' || message.type === 'hold-refused') {
+          if (message.type === 'holding') holds.push({ reservationId: String(message.reservationId), amountMicros: Number(message.amountMicros) });
+          else kill(i);
+          if (holds.length + plans.filter((_, v) => isVictim(v) && runs[v]!.killed).length === victimCount) victimsHolding();
         } else if (message.type === 'done') {
           runs[i]!.done = message as unknown as ChildRun['done'];
         }
       });
-      child.send({ type: 'go' });
     });
+    processes.forEach((child, i) => isVictim(i) && child.send({ type: 'go' }));
+    await allHolding;
+    processes.forEach((child, i) => !isVictim(i) && child.send({ type: 'go' }));
+    // Should the others finish before 20 commits, the victims still die holding.
+    await Promise.all(exited.filter((_, i) => !isVictim(i)));
+    plans.forEach((_, v) => isVictim(v) && kill(v));
     await Promise.all(exited);
     return { children: runs, committed, holds };
   } finally {
