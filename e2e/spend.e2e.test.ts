@@ -93,7 +93,8 @@ describe('live spend in the browser', () => {
     expect(charge.code, charge.stdout).toBe(0);
     expect(JSON.parse(charge.stdout)).toMatchObject({ granted: true, entry: { costMicros: 600_000 } });
 
-    await page.waitForFunction(`document.querySelector('[data-testid="spend-today"]')?.textContent === '$0.60'`, null, { timeout: 15_000 });
+    // A locator, not waitForFunction: the page's CSP forbids the eval that string predicates need.
+    await page.locator('[data-testid="spend-today"]').filter({ hasText: /^\$0\.60$/ }).waitFor({ timeout: 15_000 });
     const toast = page.locator('[data-testid="budget-alert"][data-threshold="50"]');
     await toast.waitFor({ timeout: 15_000 });
     expect(await toast.textContent()).toMatch(/Daily data budget: 50% used.*\$0\.60 of \$1\.00 spent today/);
