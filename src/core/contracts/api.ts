@@ -4,6 +4,7 @@ import type { Progress } from '../rpc/protocol';
 import type { OrchestratorApiContract } from './orchestrator-api';
 import { apiKeysApi, type ApiKeysApi } from './secrets-api';
 import { costApi, type CostApi } from './cost-api';
+import { sourcesApi, type SourcesApi } from './sources-api';
 import type { HostStatus, ServiceName } from './services';
 
 export type DiagnosticsResult = ResultOf<OrchestratorApiContract, 'diagnostics.run'>;
@@ -19,7 +20,7 @@ export interface LongCallOptions {
  * browser against the headless host the WebSocket client builds the identical object. Each entry is
  * a named operation of the orchestrator's contract, never a generic channel.
  */
-export interface FishMouthApi extends ApiKeysApi, CostApi {
+export interface FishMouthApi extends ApiKeysApi, CostApi, SourcesApi {
   readonly transport: 'electron' | 'websocket';
   getStatus(): Promise<HostStatus>;
   onStatus(listener: (status: HostStatus) => void): () => void;
@@ -47,6 +48,7 @@ export function createFishMouthApi(
   return {
     ...apiKeysApi(client),
     ...costApi(client),
+    ...sourcesApi(client),
     transport,
     getStatus: () => client.call('status.get', {}),
     onStatus: (listener) => client.on('status.changed', listener),

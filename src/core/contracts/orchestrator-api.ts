@@ -3,6 +3,7 @@ import { defineContract } from '../rpc/contract';
 import { hostStatusSchema, serviceNameSchema } from './services';
 import { secretsMethods } from './secrets-api';
 import { costEvents, costMethods } from './cost-api';
+import { sourcesMethods } from './sources-api';
 
 export const diagnosticCheckSchema = z.object({
   service: serviceNameSchema,
@@ -45,6 +46,7 @@ export const orchestratorApiContract = defineContract({
     ...statusMethods,
     ...secretsMethods,
     ...costMethods,
+    ...sourcesMethods,
   },
   events: {
     ...statusEvents,

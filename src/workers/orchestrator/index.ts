@@ -3,6 +3,7 @@ import { runService } from '../../core/host/service-runtime';
 import { runDiagnostics } from './diagnostics';
 import { secretsHandlers } from './secrets-handlers';
 import { costHandlers } from './cost-handlers';
+import { sourcesHandlers } from './sources-handlers';
 import type { HostStatus } from '../../core/contracts/services';
 
 /**
@@ -24,6 +25,7 @@ runService({
       'services.restart': ({ name }) => ctx.host.call('host.restartService', { name }),
       ...secretsHandlers(ctx),
       ...costHandlers(ctx),
+      ...sourcesHandlers(ctx),
     };
   },
 });
