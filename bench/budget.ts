@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { budgetDay, commitReservation, costLedgerTable, reserveBudget, updateBud
 import type { Micros } from '../src/core/money';
 import { openDatabase, runMigrations, writeSynced, type Db } from '../src/core/store';
 import { statement } from '../src/core/store/database';
+import { childPlan, finishChild, readyForGo, runChildren } from '../test/fixtures/children';
 import { median, printReport, progress, ratio } from './lib/report';
 
 /**
@@ -97,8 +97,7 @@ async function naiveCharge(db: Db, amount: number, limitMicros: number, callMs: 
 async function runChild(plan: ChildPlan): Promise<void> {
   const db = openDatabase(plan.dataDir);
   const random = seededRandom(plan.seed);
-  process.send!({ type: 'ready' });
-  await new Promise((resolve) => process.once('message', resolve));
+  await readyForGo();
   const result: ChildResult = { attempts: 0, granted: 0, refused: 0 };
   for (let i = 0; i < plan.attempts; i++) {
     const amount = MIN_AMOUNT + Math.floor(random() * (MAX_AMOUNT - MIN_AMOUNT + 1));
@@ -108,7 +107,7 @@ async function runChild(plan: ChildPlan): Promise<void> {
     else result.refused++;
   }
   db.close();
-  process.send!({ type: 'done', result }, () => process.exit(0));
+  await finishChild(result);
 }
 
 interface RunFigures {
@@ -132,20 +131,15 @@ async function measure(implementation: Implementation, processes: number, attemp
     const limitMicros = Math.round(expectedDemand / 2);
     // Per-call and per-request caps out of the way: the bench measures the daily pool.
     updateBudgetSettings(db, { dailyMicros: limitMicros as Micros, prioritySharesPercent: { high: 100, medium: 0, low: 0 }, timeZone: 'UTC' }, 'bench');
-    const children = Array.from({ length: processes }, (_, i) =>
-      fork(process.argv[1]!, ['--child', JSON.stringify({ dataDir, implementation, attempts, seed: seed + i, limitMicros, callMs } satisfies ChildPlan)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-    );
-    const message = (child: (typeof children)[number], type: string) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        child.on('message', (m: Record<string, unknown>) => m.type === type && resolve(m));
-        child.once('exit', (code) => reject(new Error(`a bench child exited with ${code} before "${type}"`)));
-      });
-    await Promise.all(children.map((child) => message(child, 'ready')));
-    const done = children.map((child) => message(child, 'done'));
-    const started = performance.now();
-    for (const child of children) child.send({ type: 'go' });
-    const results = (await Promise.all(done)).map((m) => m.result as ChildResult);
-    const wallMs = performance.now() - started;
+    const plans = Array.from({ length: processes }, (_, i): ChildPlan => ({ dataDir, implementation, attempts, seed: seed + i, limitMicros, callMs }));
+    let started = 0;
+    let wallMs = 0;
+    const outcomes = await runChildren<ChildResult>(process.argv[1]!, plans, {
+      leadingArgs: ['--child'],
+      onGo: () => (started = performance.now()),
+      onDone: () => (wallMs = performance.now() - started),
+    });
+    const results = outcomes.map((o) => o.result);
     const committedMicros = Number(statement(db, 'SELECT coalesce(sum(cost_micros), 0) FROM cost_ledger WHERE paid = 1').pluck().get());
     db.close();
     const total = results.reduce((sum, r) => sum + r.attempts, 0);
@@ -179,7 +173,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { child: { type: 'string' }, attempts: { type: 'string', default: '300' }, reps: { type: 'string', default: '3' }, processes: { type: 'string', default: '2,4,8' }, 'call-ms': { type: 'string', default: '0' } },
   });
-  if (values.child) return runChild(JSON.parse(values.child) as ChildPlan);
+  if (values.child) return runChild(childPlan<ChildPlan>());
 
   const attempts = Number(values.attempts);
   const reps = Number(values.reps);

@@ -1,14 +1,14 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleForChildren, type ChildBundle } from '../bench/lib/bundle';
 import { budgetStatus, expireOrphanedReservations, reserveBudget, updateBudgetSettings } from '../src/core/cost';
 import { parseUsd } from '../src/core/money';
 import { openDatabase, runMigrations, type Db } from '../src/core/store';
 import type { ChildPlan } from './fixtures/budget/budget-child';
+import { bundleForChildren, exitCodeOf, forkChild, nextMessage, type ChildBundle } from './fixtures/children';
 
 /**
  * The promise of the product: never a cent over budget, whatever the concurrency or crashes.
@@ -140,7 +140,7 @@ interface ChildRun {
 async function runChildren(script: string, plans: ChildPlan[]): Promise<{ children: ChildRun[]; committed: Committed[]; holds: { reservationId: string; amountMicros: number }[] }> {
   const committed: Committed[] = [];
   const holds: { reservationId: string; amountMicros: number }[] = [];
-  const processes: ChildProcess[] = plans.map((plan) => fork(script, [JSON.stringify(plan)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const processes: ChildProcess[] = plans.map((plan) => forkChild(script, plan));
   const runs: ChildRun[] = plans.map((plan, i) => ({ plan, pid: processes[i]!.pid!, killed: false, exitCode: null, done: null }));
   const isVictim = (i: number) => plans[i]!.role === 'victim';
   const kill = (i: number) => {
@@ -149,16 +149,10 @@ async function runChildren(script: string, plans: ChildPlan[]): Promise<{ childr
     processes[i]!.kill('SIGKILL');
   };
   try {
-    const ready = processes.map((child) => new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`a budget child exited with ${code} before it was ready`)));
-    }));
-    const exited = processes.map((child, i) => new Promise<void>((resolve) => {
-      child.on('exit', (code) => {
-        runs[i]!.exitCode = code;
-        resolve();
-      });
-    }));
+    const ready = processes.map((child) => nextMessage(child, 'ready'));
+    const exited = processes.map(async (child, i) => {
+      runs[i]!.exitCode = await exitCodeOf(child);
+    });
     await Promise.all(ready);
 
     let victimsHolding!: () => void;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareHlc } from '../src/core/hlc';
 import { getDeviceId, listTerritories, openDatabase, pendingOutbox, runMigrations } from '../src/core/store';
-import { bundleStore, type StoreBundle } from './fixtures/store/bundle-store';
-import { runStoreChildren } from './fixtures/store/run-children';
+import { bundleForChildren, runChildren, type ChildBundle } from './fixtures/children';
+import type { StoreChildPlan } from './fixtures/store/store-child';
 
 /**
  * Several processes (like the six services) write synced rows into one database at the same
@@ -17,10 +17,10 @@ const ROWS_EACH = 150;
 const RENAMES_EACH = Math.ceil(ROWS_EACH / 5); // the child renames every fifth row it creates
 
 describe('concurrent writers from several processes', () => {
-  let bundle: StoreBundle;
+  let bundle: ChildBundle<'store-child'>;
   let dataDir: string;
   beforeAll(async () => {
-    bundle = await bundleStore();
+    bundle = await bundleForChildren({ 'store-child': 'test/fixtures/store/store-child.ts' }, 'store-tests');
     dataDir = mkdtempSync(join(tmpdir(), 'fm-concurrency-'));
   });
   afterAll(() => {
@@ -33,9 +33,9 @@ describe('concurrent writers from several processes', () => {
     runMigrations(host);
     const deviceId = getDeviceId(host);
 
-    const outcomes = await runStoreChildren(
-      bundle.file,
-      Array.from({ length: WRITERS }, (_, writer) => ['write', dataDir, String(ROWS_EACH), String(writer)]),
+    const outcomes = await runChildren<{ ids: string[]; deviceId: string }>(
+      bundle.files['store-child'],
+      Array.from({ length: WRITERS }, (_, writer): StoreChildPlan => ({ mode: 'write', dataDir, count: ROWS_EACH, writer })),
     );
 
     for (const outcome of outcomes) {
@@ -47,7 +47,7 @@ describe('concurrent writers from several processes', () => {
 
     const territories = listTerritories(host);
     expect(territories).toHaveLength(WRITERS * ROWS_EACH);
-    const written = new Set(outcomes.flatMap((o) => o.result.ids as string[]));
+    const written = new Set(outcomes.flatMap((o) => o.result.ids));
     expect(new Set(territories.map((t) => t.id))).toEqual(written);
     expect(territories.filter((t) => t.name.endsWith('(renamed)'))).toHaveLength(WRITERS * RENAMES_EACH);
 

@@ -1,10 +1,10 @@
-import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bundleStore, storeChildScript, type StoreBundle } from '../../test/fixtures/store/bundle-store';
+import { bundleForChildren, forkChild, type ChildBundle } from '../../test/fixtures/children';
+import type { StoreChildPlan } from '../../test/fixtures/store/store-child';
 import { BlobStore, sha256Of } from './blob-store';
 import { openDatabase, runMigrations, StoreError, type Db } from './store';
 
@@ -116,14 +116,14 @@ describe('BlobStore', () => {
 });
 
 describe('BlobStore when the writing process is killed', () => {
-  let bundle: StoreBundle;
+  let bundle: ChildBundle<'store-child'>;
   beforeAll(async () => {
-    bundle = await bundleStore();
+    bundle = await bundleForChildren({ 'store-child': 'test/fixtures/store/store-child.ts' }, 'store-tests');
   });
   afterAll(() => bundle?.remove());
 
   it('leaves only whole files under content names, and every recorded image intact', async () => {
-    const child = fork(storeChildScript, [bundle.file, 'put-blobs', dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = forkChild(bundle.files['store-child'], { mode: 'put-blobs', dataDir } satisfies StoreChildPlan);
     const stored: string[] = [];
     await new Promise<void>((resolve, reject) => {
       child.on('message', (message: { type?: string; sha256?: string }) => {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundleStore, type StoreBundle } from '../../../test/fixtures/store/bundle-store';
-import { runStoreChildren } from '../../../test/fixtures/store/run-children';
+import { bundleForChildren, runChildren, type ChildBundle } from '../../../test/fixtures/children';
+import type { StoreChildPlan } from '../../../test/fixtures/store/store-child';
 import { databasePath, openDatabase, type Db } from './database';
 import { StoreError } from './errors';
-import { MIGRATIONS, SCHEMA_VERSION, runMigrations, schemaVersion, type Migration } from './migrations';
+import { MIGRATIONS, SCHEMA_VERSION, runMigrations, schemaVersion, type Migration, type MigrationReport } from './migrations';
 import { createTerritory, listTerritories } from './territories';
 
 const square = { type: 'Polygon' as const, coordinates: [[[-97.7, 30.2], [-97.6, 30.2], [-97.6, 30.3], [-97.7, 30.3], [-97.7, 30.2]]] };
@@ -123,21 +123,21 @@ describe('runMigrations', () => {
 });
 
 describe('runMigrations from several processes at once', () => {
-  let bundle: StoreBundle;
+  let bundle: ChildBundle<'store-child'>;
   beforeAll(async () => {
-    bundle = await bundleStore();
+    bundle = await bundleForChildren({ 'store-child': 'test/fixtures/store/store-child.ts' }, 'store-tests');
   });
   afterAll(() => bundle?.remove());
 
   it('applies each version exactly once and every process ends up current', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'fm-store-'));
-    const outcomes = await runStoreChildren(bundle.file, [0, 1, 2, 3].map(() => ['migrate', dataDir]));
+    const outcomes = await runChildren<MigrationReport>(bundle.files['store-child'], [0, 1, 2, 3].map((): StoreChildPlan => ({ mode: 'migrate', dataDir })));
     for (const outcome of outcomes) {
       expect(outcome.errors).toEqual([]);
       expect(outcome.exitCode).toBe(0);
       expect(outcome.result.to).toBe(SCHEMA_VERSION);
     }
-    const appliedByAll = outcomes.flatMap((o) => o.result.applied as number[]).sort();
+    const appliedByAll = outcomes.flatMap((o) => o.result.applied).sort();
     expect(appliedByAll).toEqual(MIGRATIONS.map((m) => m.version));
     const check = new Database(databasePath(dataDir), { readonly: true });
     expect(check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
@@ -146,9 +146,9 @@ describe('runMigrations from several processes at once', () => {
 
   it('applies a slow migration once while the other processes wait for it', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'fm-store-'));
-    const outcomes = await runStoreChildren(bundle.file, [0, 1, 2, 3].map(() => ['migrate-slow-first', dataDir]));
+    const outcomes = await runChildren<MigrationReport>(bundle.files['store-child'], [0, 1, 2, 3].map((): StoreChildPlan => ({ mode: 'migrate-slow-first', dataDir })));
     for (const outcome of outcomes) expect(outcome.errors).toEqual([]);
-    const appliedByAll = outcomes.flatMap((o) => o.result.applied as number[]).sort();
+    const appliedByAll = outcomes.flatMap((o) => o.result.applied).sort();
     expect(appliedByAll).toEqual([1, ...MIGRATIONS.map((m) => m.version + 1)]);
     const check = new Database(databasePath(dataDir), { readonly: true });
     expect(check.prepare('SELECT count(*) FROM filler').pluck().get()).toBe(300_000);
