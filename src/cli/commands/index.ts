@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { budgetCommand } from './budget';
 import { keysCommand } from './keys';
 import { serveCommand } from './serve';
+import { sourcesCommand } from './sources';
 import { spendCommand } from './spend';
 import { statusCommand } from './status';
 
@@ -9,4 +10,4 @@ import { statusCommand } from './status';
  * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
  * module in this folder and one line here; the dispatcher needs no change.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand];
