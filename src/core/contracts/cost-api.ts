@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { microsSchema, safeParseUsd } from '../money';
+import { safeParseUsd } from '../money';
 import { defineContract } from '../rpc/contract';
 import type { LinkedClient } from '../rpc/linked-client';
 import {
@@ -13,78 +13,29 @@ import {
   type SpendReportQuery,
   type SpendSummary,
 } from '../cost/spend-schemas';
-import type { BudgetStatus } from '../cost/budget-status';
-import type { VersionedBudgetSettings } from '../cost/budget-settings';
-import type { EmergencyOpening } from '../cost/emergency';
-import type { PriceEntry } from '../cost/prices';
+import {
+  budgetStatusSchema,
+  emergencyOpeningSchema,
+  priceTableViewSchema,
+  versionedBudgetSettingsSchema,
+  type BudgetStatus,
+  type EmergencyOpening,
+  type PriceTableView,
+  type VersionedBudgetSettings,
+} from '../cost/budget-schemas';
 import type { OrchestratorApiContract } from './orchestrator-api';
 
 /**
  * Budgets, spend and prices as the renderer sees them (served by the orchestrator, see
  * src/workers/orchestrator/cost-handlers.ts). Browser-safe: zod and pure helpers only, because
- * the preload and the page import this file. Type-only imports of the domain modules are erased;
- * the wire schemas below are checked against those types at compile time (`Same` at the end).
+ * the preload and the page import this file; the result shapes come from cost/budget-schemas.ts
+ * and cost/spend-schemas.ts, which the cost modules themselves use.
  *
  * Money from a form arrives as USD text or a number and is checked with parseUsd here, so a
  * negative, NaN, huge or non-numeric amount is refused as 'bad-input' naming the field (e.g.
  * `params.dailyUsd: daily budget: "-5" is negative; …`); the handler converts it to micros.
  * Nothing is transformed in these schemas: the caller validates the same params it sends.
  */
-
-const amount = z.number().int();
-const figures = z.object({ limitMicros: amount, committedMicros: amount, reservedMicros: amount, remainingMicros: amount });
-const priorityFigures = figures.extend({ sharePercent: z.number().int() });
-
-export const budgetStatusWireSchema = z.object({
-  at: z.string(),
-  day: z.string(),
-  timeZone: z.string(),
-  settingsVersion: z.number().int().min(0),
-  perCallCapMicros: amount,
-  perRequestCapMicros: amount,
-  total: figures,
-  daily: figures,
-  priorities: z.object({ high: priorityFigures, medium: priorityFigures, low: priorityFigures }),
-  emergency: figures.extend({
-    open: z.boolean(),
-    configuredMicros: amount,
-    openedAt: z.string().nullable(),
-    openedBy: z.string().nullable(),
-    reason: z.string().nullable(),
-  }),
-});
-
-export const budgetSettingsWireSchema = z.object({
-  version: z.number().int().min(0),
-  dailyMicros: microsSchema,
-  emergencyMicros: microsSchema,
-  perCallCapMicros: microsSchema,
-  perRequestCapMicros: microsSchema,
-  prioritySharesPercent: z.object({ high: z.number().int(), medium: z.number().int(), low: z.number().int() }),
-  timeZone: z.string(),
-  reservationTtlMs: z.number().int(),
-  alertThresholdsPercent: z.tuple([z.literal(50), z.literal(80), z.literal(100)]).readonly(),
-});
-export type BudgetSettingsView = z.infer<typeof budgetSettingsWireSchema>;
-
-export const emergencyOpeningWireSchema = z.object({
-  day: z.string(),
-  openedAt: z.string(),
-  actor: z.string(),
-  reason: z.string(),
-  amountMicros: microsSchema,
-  alreadyOpen: z.boolean(),
-});
-
-export const priceEntryWireSchema = z.object({
-  source: z.string(),
-  operation: z.string(),
-  micros: microsSchema,
-  unit: z.string(),
-  note: z.string().optional(),
-});
-export const priceTableWireSchema = z.object({ version: z.number().int().min(0), prices: z.array(priceEntryWireSchema) });
-export type PriceTableView = z.infer<typeof priceTableWireSchema>;
 
 /** A dollar amount typed by a person: "10", "10.50", "$1,234.56", or a plain number. */
 export function usdInputSchema(label: string) {
@@ -123,26 +74,26 @@ export const priceInputSchema = z
   .strict();
 export type PriceInput = z.input<typeof priceInputSchema>;
 
-export const spendChangedSchema = z.object({ summary: spendSummarySchema, budget: budgetStatusWireSchema });
+export const spendChangedSchema = z.object({ summary: spendSummarySchema, budget: budgetStatusSchema });
 export type SpendChanged = z.infer<typeof spendChangedSchema>;
 
 /** Spread into the orchestrator's contract. */
 export const costMethods = {
-  'budget.status': { params: z.object({}), result: budgetStatusWireSchema },
-  'budget.settings': { params: z.object({}), result: budgetSettingsWireSchema },
+  'budget.status': { params: z.object({}), result: budgetStatusSchema },
+  'budget.settings': { params: z.object({}), result: versionedBudgetSettingsSchema },
   /** A manager action: recorded with actor 'manager' in the settings history and the audit log. */
-  'budget.update': { params: budgetUpdateSchema, result: budgetSettingsWireSchema },
+  'budget.update': { params: budgetUpdateSchema, result: versionedBudgetSettingsSchema },
   /** A manager action; idempotent for the day (alreadyOpen: true the second time). */
   'budget.openEmergency': {
     params: z.object({ reason: z.string().max(1_000, 'keep the reason under 1,000 characters') }).strict(),
-    result: emergencyOpeningWireSchema,
+    result: emergencyOpeningSchema,
   },
   'spend.summary': { params: z.object({ day: spendDaySchema.optional() }).strict(), result: spendSummarySchema },
   'spend.report': { params: spendReportQuerySchema, result: spendReportSchema },
-  'prices.get': { params: z.object({}), result: priceTableWireSchema },
+  'prices.get': { params: z.object({}), result: priceTableViewSchema },
   'prices.update': {
     params: z.object({ prices: z.array(priceInputSchema).max(10_000, 'a price table holds at most 10,000 entries') }).strict(),
-    result: priceTableWireSchema,
+    result: priceTableViewSchema,
   },
   'alerts.list': { params: z.object({ day: spendDaySchema.optional() }).strict(), result: z.object({ alerts: z.array(budgetAlertSchema) }) },
 };
@@ -161,8 +112,8 @@ export type CostContract = typeof costContract;
 /** The renderer's part of FishMouthApi. */
 export interface CostApi {
   getBudgetStatus(): Promise<BudgetStatus>;
-  getBudgetSettings(): Promise<BudgetSettingsView>;
-  updateBudget(input: BudgetUpdateInput): Promise<BudgetSettingsView>;
+  getBudgetSettings(): Promise<VersionedBudgetSettings>;
+  updateBudget(input: BudgetUpdateInput): Promise<VersionedBudgetSettings>;
   openEmergencyBudget(reason: string): Promise<EmergencyOpening>;
   getSpendSummary(day?: string): Promise<SpendSummary>;
   getSpendReport(query: SpendReportQuery): Promise<SpendReport>;
@@ -188,13 +139,3 @@ export function costApi(client: LinkedClient<OrchestratorApiContract>): CostApi 
     onBudgetAlert: (listener) => client.on('budget.alert', listener),
   };
 }
-
-// Compile-time: the wire schemas produce exactly the domain types (a drift fails `npm run typecheck`).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-export type CostWireChecks = [
-  Assert<Same<z.output<typeof budgetStatusWireSchema>, BudgetStatus>>,
-  Assert<Same<z.output<typeof budgetSettingsWireSchema>, VersionedBudgetSettings>>,
-  Assert<Same<z.output<typeof emergencyOpeningWireSchema>, EmergencyOpening>>,
-  Assert<Same<z.output<typeof priceEntryWireSchema>, PriceEntry>>,
-];

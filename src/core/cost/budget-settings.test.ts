@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, StoreError, type Db } from '../store';
 import { budgetTestDb, imageryCall, usd } from './budget.testkit';
-import { budgetStatus, budgetStatusSchema } from './budget-status';
-import { DEFAULT_BUDGET_SETTINGS, getBudgetSettings, updateBudgetSettings, type BudgetSettings } from './budget-settings';
+import { budgetStatusSchema, type BudgetSettings } from './budget-schemas';
+import { budgetStatus } from './budget-status';
+import { DEFAULT_BUDGET_SETTINGS, getBudgetSettings, updateBudgetSettings } from './budget-settings';
 import { reserveBudget } from './reservations';
 
 let db: Db;

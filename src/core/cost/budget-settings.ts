@@ -4,6 +4,7 @@ import { appendAudit, parseRow, StoreError, writeTransaction, type Db } from '..
 import { nowIso, statement } from '../store/database';
 import { describeZodError } from '../rpc/protocol';
 import { isValidTimeZone } from './budget-day';
+import type { BudgetSettings, VersionedBudgetSettings } from './budget-schemas';
 
 /**
  * Budget settings: how much may be spent a day and how it is shared. Versioned: each change is a
@@ -29,21 +30,6 @@ export const PRIORITIES: readonly Priority[] = ['high', 'medium', 'low'];
 export const prioritySchema = z.enum(['high', 'medium', 'low'], { message: 'must be high, medium or low' });
 
 export const ALERT_THRESHOLDS_PERCENT = [50, 80, 100] as const;
-
-export interface BudgetSettings {
-  dailyMicros: Micros;
-  emergencyMicros: Micros;
-  perCallCapMicros: Micros;
-  perRequestCapMicros: Micros;
-  /** Whole percentages summing to 100; hard partitions of the daily pool. */
-  prioritySharesPercent: Record<Priority, number>;
-  /** IANA zone whose midnight starts a new budget day. */
-  timeZone: string;
-  reservationTtlMs: number;
-  alertThresholdsPercent: readonly [50, 80, 100];
-}
-
-export type VersionedBudgetSettings = BudgetSettings & { version: number };
 
 export const MIN_RESERVATION_TTL_MS = 1_000;
 export const MAX_RESERVATION_TTL_MS = 24 * 3_600_000;

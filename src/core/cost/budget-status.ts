@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { mulRatio, type Micros } from '../money';
 import type { Db } from '../store';
 import { budgetDay } from './budget-day';
+import type { BudgetFigures, BudgetStatus } from './budget-schemas';
 import { getBudgetSettings, PRIORITIES, type Priority } from './budget-settings';
 import { readDayUsage, type PoolUsage } from './budget-usage';
 import { getEmergencyOpening } from './emergency';
@@ -12,46 +12,11 @@ import { getEmergencyOpening } from './emergency';
  * processes reserve. Reservations past their expiry count as free here even before a write sweeps
  * them, exactly as the next reserveBudget will see them.
  *
- *   budgetStatus(db, now?) → BudgetStatus        budgetStatusSchema: zod, for the RPC contract
+ *   budgetStatus(db, now?) → BudgetStatus        (its schema, for RPC: budget-schemas.ts)
  *
  * remaining = max(0, limit − committed − reserved). `total` is the daily pool plus the emergency
  * pool when opened. Every amount is whole micro-dollars.
  */
-
-const amount = z.number().int();
-
-export const budgetFiguresSchema = z.object({
-  limitMicros: amount,
-  committedMicros: amount,
-  reservedMicros: amount,
-  remainingMicros: amount,
-});
-export type BudgetFigures = z.infer<typeof budgetFiguresSchema>;
-
-export const budgetStatusSchema = z.object({
-  at: z.string(),
-  day: z.string(),
-  timeZone: z.string(),
-  settingsVersion: z.number().int().min(0),
-  perCallCapMicros: amount,
-  perRequestCapMicros: amount,
-  total: budgetFiguresSchema,
-  daily: budgetFiguresSchema,
-  priorities: z.object({
-    high: budgetFiguresSchema.extend({ sharePercent: z.number().int() }),
-    medium: budgetFiguresSchema.extend({ sharePercent: z.number().int() }),
-    low: budgetFiguresSchema.extend({ sharePercent: z.number().int() }),
-  }),
-  emergency: budgetFiguresSchema.extend({
-    open: z.boolean(),
-    /** The emergency budget a manager would open now (settings), or the one opened today. */
-    configuredMicros: amount,
-    openedAt: z.string().nullable(),
-    openedBy: z.string().nullable(),
-    reason: z.string().nullable(),
-  }),
-});
-export type BudgetStatus = z.infer<typeof budgetStatusSchema>;
 
 function figures(limit: number, committed: number, reserved: number): BudgetFigures {
   return { limitMicros: limit, committedMicros: committed, reservedMicros: reserved, remainingMicros: Math.max(0, limit - committed - reserved) };

@@ -4,6 +4,7 @@ import { describeZodError } from '../rpc/protocol';
 import { appendAudit, parseRow, StoreError, writeTransaction, type Db } from '../store';
 import { statement } from '../store/database';
 import { budgetDay } from './budget-day';
+import type { EmergencyOpening } from './budget-schemas';
 import { getBudgetSettings } from './budget-settings';
 
 /**
@@ -18,16 +19,6 @@ import { getBudgetSettings } from './budget-settings';
  * a later settings change does not resize a pool already in use. It covers only the budget day it
  * was opened on (settings' time zone); tomorrow starts closed again.
  */
-
-export interface EmergencyOpening {
-  day: string;
-  openedAt: string;
-  actor: string;
-  reason: string;
-  amountMicros: Micros;
-  /** True when the day's emergency budget was already open and nothing new was recorded. */
-  alreadyOpen: boolean;
-}
 
 const openingRowSchema = z
   .object({

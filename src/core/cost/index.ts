@@ -13,12 +13,26 @@ export {
   getBudgetSettings,
   prioritySchema,
   updateBudgetSettings,
-  type BudgetSettings,
   type Priority,
-  type VersionedBudgetSettings,
 } from './budget-settings';
-export { budgetFiguresSchema, budgetStatus, budgetStatusSchema, type BudgetFigures, type BudgetStatus } from './budget-status';
-export { getEmergencyOpening, openEmergencyBudget, openEmergencyInputSchema, type EmergencyOpening } from './emergency';
+export {
+  budgetFiguresSchema,
+  budgetSettingsViewSchema,
+  budgetStatusSchema,
+  emergencyOpeningSchema,
+  priceEntryViewSchema,
+  priceTableViewSchema,
+  versionedBudgetSettingsSchema,
+  type BudgetFigures,
+  type BudgetSettings,
+  type BudgetStatus,
+  type EmergencyOpening,
+  type PriceEntry,
+  type PriceTableView,
+  type VersionedBudgetSettings,
+} from './budget-schemas';
+export { budgetStatus } from './budget-status';
+export { getEmergencyOpening, openEmergencyBudget, openEmergencyInputSchema } from './emergency';
 export {
   LEDGER_OUTCOMES,
   appendLedger,
@@ -33,7 +47,7 @@ export {
   type LedgerOutcome,
   type LedgerPool,
 } from './ledger';
-export { ANY_OPERATION, DEFAULT_PRICES, getPriceTable, priceEntrySchema, priceFor, priceTableSchema, updatePriceTable, type PriceEntry } from './prices';
+export { ANY_OPERATION, DEFAULT_PRICES, getPriceTable, priceEntrySchema, priceFor, priceTableSchema, updatePriceTable } from './prices';
 export {
   BudgetError,
   commitReservation,

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, type Db } from '../store';
 import { budgetTestDb } from './budget.testkit';
-import { DEFAULT_PRICES, getPriceTable, priceFor, updatePriceTable, type PriceEntry } from './prices';
+import type { PriceEntry } from './budget-schemas';
+import { DEFAULT_PRICES, getPriceTable, priceFor, updatePriceTable } from './prices';
 
 let db: Db;
 let cleanup: () => void;

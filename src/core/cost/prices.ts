@@ -3,6 +3,7 @@ import { formatUsd, type Micros } from '../money';
 import { describeZodError } from '../rpc/protocol';
 import { appendAudit, parseRow, StoreError, writeTransaction, type Db } from '../store';
 import { nowIso, statement } from '../store/database';
+import type { PriceEntry } from './budget-schemas';
 import { budgetAmountSchema } from './budget-settings';
 
 /**
@@ -17,16 +18,6 @@ import { budgetAmountSchema } from './budget-settings';
  *   priceFor(db, source, operation)         → Micros | null: exact operation, else the source's
  *                                             '*' entry, else null (unknown: not priced)
  */
-
-export interface PriceEntry {
-  source: string;
-  /** An operation name, or '*' for every operation of the source without its own entry. */
-  operation: string;
-  micros: Micros;
-  /** What one `micros` buys, e.g. 'request'. */
-  unit: string;
-  note?: string;
-}
 
 export const ANY_OPERATION = '*';
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, type Db } from '../store';
 import { budgetTestDb, imageryCall, usd } from './budget.testkit';
-import { updateBudgetSettings, type BudgetSettings } from './budget-settings';
+import type { BudgetSettings } from './budget-schemas';
+import { updateBudgetSettings } from './budget-settings';
 import { budgetStatus } from './budget-status';
 import { openEmergencyBudget } from './emergency';
 import { listLedger } from './ledger';

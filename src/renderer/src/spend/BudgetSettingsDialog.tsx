@@ -1,7 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { createPortal } from 'react-dom';
-import type { BudgetSettingsView, BudgetUpdateInput } from '../../../core/contracts/cost-api';
+import type { BudgetUpdateInput } from '../../../core/contracts/cost-api';
+import type { VersionedBudgetSettings } from '../../../core/cost/budget-schemas';
 import { useApi } from '../api/api-context';
 import { splitFieldErrors, usdInput } from './format';
 import { PriceTableEditor } from './PriceTableEditor';
@@ -46,10 +47,10 @@ export function BudgetSettingsDialog({ onClose }: { onClose(): void }) {
 }
 
 const MONEY_FIELDS = [
-  { name: 'dailyUsd', label: 'Daily budget', hint: 'Resets at midnight in the time zone below', from: (s: BudgetSettingsView) => s.dailyMicros },
-  { name: 'emergencyUsd', label: 'Emergency budget', hint: 'Extra for one day, once a manager opens it', from: (s: BudgetSettingsView) => s.emergencyMicros },
-  { name: 'perCallCapUsd', label: 'Per-call cap', hint: 'Most one paid call may cost', from: (s: BudgetSettingsView) => s.perCallCapMicros },
-  { name: 'perRequestCapUsd', label: 'Per-request cap', hint: 'Most one request (e.g. a territory run) may cost', from: (s: BudgetSettingsView) => s.perRequestCapMicros },
+  { name: 'dailyUsd', label: 'Daily budget', hint: 'Resets at midnight in the time zone below', from: (s: VersionedBudgetSettings) => s.dailyMicros },
+  { name: 'emergencyUsd', label: 'Emergency budget', hint: 'Extra for one day, once a manager opens it', from: (s: VersionedBudgetSettings) => s.emergencyMicros },
+  { name: 'perCallCapUsd', label: 'Per-call cap', hint: 'Most one paid call may cost', from: (s: VersionedBudgetSettings) => s.perCallCapMicros },
+  { name: 'perRequestCapUsd', label: 'Per-request cap', hint: 'Most one request (e.g. a territory run) may cost', from: (s: VersionedBudgetSettings) => s.perRequestCapMicros },
 ] as const;
 type MoneyField = (typeof MONEY_FIELDS)[number]['name'];
 type Field = MoneyField | 'prioritySharesPercent' | 'timeZone';
@@ -65,7 +66,7 @@ const PRIORITIES = ['high', 'medium', 'low'] as const;
 
 type Draft = Record<MoneyField | 'timeZone' | (typeof PRIORITIES)[number], string>;
 
-function draftOf(settings: BudgetSettingsView): Draft {
+function draftOf(settings: VersionedBudgetSettings): Draft {
   return {
     dailyUsd: usdInput(settings.dailyMicros),
     emergencyUsd: usdInput(settings.emergencyMicros),

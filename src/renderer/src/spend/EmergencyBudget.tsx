@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import type { BudgetStatus } from '../../../core/cost/budget-status';
+import type { BudgetStatus } from '../../../core/cost/budget-schemas';
 import { useApi } from '../api/api-context';
 import { clockTime, usd } from './format';
 import { SpendBar } from './SpendBar';

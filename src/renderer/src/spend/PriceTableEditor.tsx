@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import type { PriceInput, PriceTableView } from '../../../core/contracts/cost-api';
+import type { PriceInput } from '../../../core/contracts/cost-api';
+import type { PriceTableView } from '../../../core/cost/budget-schemas';
 import { useApi } from '../api/api-context';
 import { splitRowErrors, usdInput } from './format';
 import { pricesKey, usePrices } from './use-spend';

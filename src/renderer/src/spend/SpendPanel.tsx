@@ -1,5 +1,5 @@
 import { budgetAlertNotice } from '../../../core/cost/alert-text';
-import type { BudgetStatus } from '../../../core/cost/budget-status';
+import type { BudgetStatus } from '../../../core/cost/budget-schemas';
 import type { BudgetAlert, SpendSummary } from '../../../core/cost/spend-schemas';
 import { useLinkView } from '../status/use-host-status';
 import { BudgetSettingsDialog } from './BudgetSettingsDialog';

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { BudgetStatus } from '../../../core/cost/budget-status';
+import type { BudgetStatus } from '../../../core/cost/budget-schemas';
 import type { BudgetAlert, SpendSummary } from '../../../core/cost/spend-schemas';
 import type { ConnectionState } from '../../../core/rpc/linked-client';
 import { useApi } from '../api/api-context';
