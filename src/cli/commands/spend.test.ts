@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { updateBudgetSettings } from '../../core/cost/budget-settings';
 import { budgetDay } from '../../core/cost/budget-day';
-import { writeLedgerRow } from '../../core/cost/spend.testkit';
+import { writeLedgerRow } from '../../core/cost/cost.testkit';
 import type { Micros } from '../../core/money';
 import { databasePath, openDatabase, runMigrations } from '../../core/store';
 import { EXIT } from '../command';

@@ -4,14 +4,14 @@ import { listAudit, openDatabase, type Db } from '../store';
 import { describeBudgetAlert, fireBudgetAlerts, listBudgetAlerts } from './alerts';
 import { updateBudgetSettings } from './budget-settings';
 import { openEmergencyBudget } from './emergency';
-import { spendTestDb, writeLedgerRow } from './spend.testkit';
+import { costTestDb, writeLedgerRow } from './cost.testkit';
 
 let db: Db;
 let dir: string;
 let cleanup: () => void;
 const others: Db[] = [];
 beforeEach(() => {
-  ({ db, dir, cleanup } = spendTestDb('fm-alerts-'));
+  ({ db, dir, cleanup } = costTestDb('fm-alerts-'));
   updateBudgetSettings(db, { timeZone: 'UTC', dailyMicros: 1_000_000 as Micros, emergencyMicros: 2_000_000 as Micros }, 'test');
 });
 afterEach(() => {

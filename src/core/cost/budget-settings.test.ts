@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, StoreError, type Db } from '../store';
-import { budgetTestDb, imageryCall, usd } from './budget.testkit';
+import { costTestDb, imageryCall, usd } from './cost.testkit';
 import { budgetStatusSchema, type BudgetSettings } from './budget-schemas';
 import { budgetStatus } from './budget-status';
 import { DEFAULT_BUDGET_SETTINGS, getBudgetSettings, updateBudgetSettings } from './budget-settings';
@@ -9,7 +9,7 @@ import { reserveBudget } from './reservations';
 let db: Db;
 let cleanup: () => void;
 beforeEach(() => {
-  ({ db, cleanup } = budgetTestDb());
+  ({ db, cleanup } = costTestDb('fm-budget-'));
 });
 afterEach(() => cleanup());
 

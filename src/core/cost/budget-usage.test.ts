@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, writeTransaction, type Db } from '../store';
-import { budgetTestDb, imageryCall, usd } from './budget.testkit';
+import { costTestDb, imageryCall, usd } from './cost.testkit';
 import { updateBudgetSettings } from './budget-settings';
 import { readDayUsage } from './budget-usage';
 import { appendLedgerCorrection } from './ledger';
@@ -11,7 +11,7 @@ let other: Db;
 let cleanup: () => void;
 beforeEach(() => {
   let dir: string;
-  ({ db, dir, cleanup } = budgetTestDb());
+  ({ db, dir, cleanup } = costTestDb('fm-budget-'));
   other = openDatabase(dir);
   updateBudgetSettings(db, { timeZone: 'UTC' }, 'test');
 });

@@ -5,7 +5,6 @@ import { updateBudgetSettings } from './budget-settings';
 import { defaultBudgetGate, defineChain, resolveNeed } from './chain';
 import {
   AUSTIN_HOUSE,
-  chainTestDb,
   GOOGLE_PRICE,
   ledgerRows,
   MAPBOX_PRICE,
@@ -16,6 +15,7 @@ import {
   type RoofImage,
   type RoofNeed,
 } from './chain-testkit';
+import { costTestDb } from './cost.testkit';
 import { hit, miss, stepError, type ChainOutcome, type ResolveOptions } from './chain-types';
 import { getReservation } from './reservations';
 
@@ -26,7 +26,7 @@ describe('paid steps of the free-first chain', () => {
   let cleanup: () => void;
   let requestId: string;
   beforeEach(() => {
-    ({ db, cleanup } = chainTestDb());
+    ({ db, cleanup } = costTestDb('fm-chain-'));
     requestId = newRequestId();
   });
   afterEach(() => cleanup());

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { newId } from '../ids';
 import type { Micros } from '../money';
-import { openDatabase, runMigrations, type Db } from '../store';
+import type { Db } from '../store';
 import { statement } from '../store/database';
-import { tempDataDir } from '../../../test/helpers';
 import { hit, type FallbackStep, type PaidContext, type PaidStep, type StepResult } from './chain-types';
 import { listLedger, type LedgerEntry } from './ledger';
 import { priceFor } from './prices';
@@ -18,19 +17,6 @@ export interface RoofImage {
 }
 
 export const AUSTIN_HOUSE: RoofNeed = { propertyId: 'parcel-0042', lat: 30.2672, lon: -97.7431 };
-
-export function chainTestDb(): { db: Db; cleanup(): void } {
-  const data = tempDataDir('fm-chain-');
-  const db = openDatabase(data.dir);
-  runMigrations(db);
-  return {
-    db,
-    cleanup: () => {
-      if (db.open) db.close();
-      data.cleanup();
-    },
-  };
-}
 
 export function newRequestId(): string {
   return newId();

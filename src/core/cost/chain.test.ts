@@ -4,7 +4,6 @@ import type { Db } from '../store';
 import { ChainDefinitionError, defineChain, resolveNeed } from './chain';
 import {
   AUSTIN_HOUSE,
-  chainTestDb,
   GOOGLE_PRICE,
   ledgerRows,
   newRequestId,
@@ -15,6 +14,7 @@ import {
   type RoofImage,
   type RoofNeed,
 } from './chain-testkit';
+import { costTestDb } from './cost.testkit';
 import { hit, miss, stepError } from './chain-types';
 import { penalise, readRateLimit } from './rate-limiter';
 import { configureSource } from './sources';
@@ -29,7 +29,7 @@ describe('the free-first chain', () => {
   let cleanup: () => void;
   let requestId: string;
   beforeEach(() => {
-    ({ db, cleanup } = chainTestDb());
+    ({ db, cleanup } = costTestDb('fm-chain-'));
     requestId = newRequestId();
   });
   afterEach(() => cleanup());

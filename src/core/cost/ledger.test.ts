@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, pendingOutbox, StoreError, type Db } from '../store';
-import { budgetTestDb, imageryCall, usd } from './budget.testkit';
+import { costTestDb, imageryCall, usd } from './cost.testkit';
 import { updateBudgetSettings } from './budget-settings';
 import { budgetStatus } from './budget-status';
 import { appendLedger, appendLedgerCorrection, listLedger, type LedgerEntryInput } from './ledger';
@@ -9,7 +9,7 @@ import { commitReservation, reserveBudget } from './reservations';
 let db: Db;
 let cleanup: () => void;
 beforeEach(() => {
-  ({ db, cleanup } = budgetTestDb());
+  ({ db, cleanup } = costTestDb('fm-budget-'));
   updateBudgetSettings(db, { timeZone: 'America/Chicago' }, 'test');
 });
 afterEach(() => cleanup());

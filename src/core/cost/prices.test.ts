@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, type Db } from '../store';
-import { budgetTestDb } from './budget.testkit';
+import { costTestDb } from './cost.testkit';
 import type { PriceEntry } from './budget-schemas';
 import { DEFAULT_PRICES, getPriceTable, priceFor, updatePriceTable } from './prices';
 
 let db: Db;
 let cleanup: () => void;
 beforeEach(() => {
-  ({ db, cleanup } = budgetTestDb());
+  ({ db, cleanup } = costTestDb('fm-budget-'));
 });
 afterEach(() => cleanup());
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, type Db } from '../store';
-import { budgetTestDb, imageryCall, usd } from './budget.testkit';
+import { costTestDb, imageryCall, usd } from './cost.testkit';
 import type { BudgetSettings } from './budget-schemas';
 import { updateBudgetSettings } from './budget-settings';
 import { budgetStatus } from './budget-status';
@@ -20,7 +20,7 @@ import {
 let db: Db;
 let cleanup: () => void;
 beforeEach(() => {
-  ({ db, cleanup } = budgetTestDb());
+  ({ db, cleanup } = costTestDb('fm-budget-'));
 });
 afterEach(() => cleanup());
 

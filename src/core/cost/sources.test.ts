@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, type Db } from '../store';
 import { statement } from '../store/database';
-import { chainTestDb } from './chain-testkit';
+import { costTestDb } from './cost.testkit';
 import { priceFor } from './prices';
 import { defineSourcePolicy, readSourceOverrides, type SourcePolicyInput } from './source-policy';
 import { configureSource, listSourcePolicies, SOURCE_CATALOGUE, sourcePolicy } from './sources';
@@ -39,7 +39,7 @@ describe('the seed source catalogue', () => {
   });
 
   it('prices every paid source from the default price table', () => {
-    const { db, cleanup } = chainTestDb();
+    const { db, cleanup } = costTestDb('fm-sources-');
     try {
       for (const policy of SOURCE_CATALOGUE.filter((p) => p.kind === 'paid')) {
         expect(priceFor(db, policy.price!.source, policy.price!.operation)).toBeGreaterThan(0);
@@ -67,7 +67,7 @@ describe('the seed source catalogue', () => {
 describe('source settings', () => {
   let db: Db;
   let cleanup: () => void;
-  beforeEach(() => ({ db, cleanup } = chainTestDb()));
+  beforeEach(() => ({ db, cleanup } = costTestDb('fm-sources-')));
   afterEach(() => cleanup());
 
   it('changes a rate, cap and address for every process, audited, and restores the defaults on null', () => {

@@ -4,7 +4,7 @@ import { openDatabase, type Db } from '../store';
 import { budgetDay } from './budget-day';
 import { updateBudgetSettings } from './budget-settings';
 import { fireBudgetAlerts } from './alerts';
-import { spendTestDb, writeLedgerRow } from './spend.testkit';
+import { costTestDb, writeLedgerRow } from './cost.testkit';
 import type { BudgetAlert } from './spend-schemas';
 import { SpendWatcher } from './spend-watch';
 
@@ -14,7 +14,7 @@ const connections: Db[] = [];
 const watchers: SpendWatcher<number>[] = [];
 beforeEach(() => {
   let db: Db;
-  ({ db, dir, cleanup } = spendTestDb('fm-watch-'));
+  ({ db, dir, cleanup } = costTestDb('fm-watch-'));
   updateBudgetSettings(db, { timeZone: 'UTC', dailyMicros: 1_000_000 as Micros }, 'test');
   db.close();
 });

@@ -3,12 +3,12 @@ import type { Micros } from '../money';
 import { createTerritory, StoreError, type Db } from '../store';
 import { updateBudgetSettings } from './budget-settings';
 import { projectEndOfDay, spendReport, spendSummary } from './spend';
-import { spendTestDb, writeLedgerRow } from './spend.testkit';
+import { costTestDb, writeLedgerRow } from './cost.testkit';
 
 let db: Db;
 let cleanup: () => void;
 beforeEach(() => {
-  ({ db, cleanup } = spendTestDb());
+  ({ db, cleanup } = costTestDb('fm-spend-'));
   updateBudgetSettings(db, { timeZone: 'America/Chicago', dailyMicros: 10_000_000 as Micros }, 'test');
 });
 afterEach(() => cleanup());

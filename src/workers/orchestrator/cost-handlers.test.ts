@@ -5,7 +5,7 @@ import { costContract, type SpendChanged } from '../../core/contracts/cost-api';
 import { orchestratorApiContract } from '../../core/contracts/orchestrator-api';
 import { getBudgetSettings, updateBudgetSettings } from '../../core/cost/budget-settings';
 import { budgetDay } from '../../core/cost/budget-day';
-import { spendTestDb, writeLedgerRow } from '../../core/cost/spend.testkit';
+import { costTestDb, writeLedgerRow } from '../../core/cost/cost.testkit';
 import type { BudgetAlert } from '../../core/cost/spend-schemas';
 import type { ServiceContext } from '../../core/host/service-runtime';
 import { nullLogger } from '../../core/log';
@@ -28,7 +28,7 @@ let server: RpcPeer;
 const events: Array<{ topic: string; payload: unknown }> = [];
 
 beforeEach(() => {
-  ({ db, dir, cleanup } = spendTestDb('fm-cost-rpc-'));
+  ({ db, dir, cleanup } = costTestDb('fm-cost-rpc-'));
   updateBudgetSettings(db, { timeZone: 'UTC', dailyMicros: 1_000_000 as Micros }, 'test');
   const ctx = {
     db,

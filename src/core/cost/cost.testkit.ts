@@ -1,23 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDataDir } from '../../../test/helpers';
 import { newId } from '../ids';
+import { parseUsd, type Micros } from '../money';
 import { openDatabase, runMigrations, writeSynced, type Db } from '../store';
 import { costLedgerTable, type LedgerEntry } from './ledger';
+import type { ReserveRequest } from './reservations';
 
-/** A fresh, migrated database in a temp folder. */
-export function spendTestDb(prefix = 'fm-spend-'): { db: Db; dir: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const db = openDatabase(dir);
+/** Shared by the cost tests: a real migrated database, dollar amounts, known requests and ledger rows. */
+
+/** A fresh, migrated database in its own temp folder; `cleanup` closes and removes it. */
+export function costTestDb(prefix = 'fm-cost-'): { db: Db; dir: string; cleanup(): void } {
+  const data = tempDataDir(prefix);
+  const db = openDatabase(data.dir);
   runMigrations(db);
   return {
     db,
-    dir,
+    dir: data.dir,
     cleanup: () => {
       if (db.open) db.close();
-      rmSync(dir, { recursive: true, force: true });
+      data.cleanup();
     },
   };
+}
+
+export const usd = (text: string): Micros => parseUsd(text);
+
+/** A reservation request for a paid imagery call; override what the test is about. */
+export function imageryCall(amount: string, overrides: Partial<ReserveRequest> = {}): ReserveRequest {
+  return { service: 'image-processor', source: 'google-static-maps', operation: 'static-map', amountMicros: usd(amount), ...overrides };
 }
 
 export interface LedgerRowSpec {
