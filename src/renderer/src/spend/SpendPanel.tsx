@@ -1,6 +1,7 @@
 import { budgetAlertNotice } from '../../../core/cost/alert-text';
 import type { BudgetStatus } from '../../../core/cost/budget-schemas';
 import type { BudgetAlert, SpendSummary } from '../../../core/cost/spend-schemas';
+import { CollapseButton } from '../CollapseButton';
 import { useLinkView } from '../status/use-host-status';
 import { BudgetSettingsDialog } from './BudgetSettingsDialog';
 import { EmergencyBudget } from './EmergencyBudget';
@@ -31,11 +32,11 @@ export function SpendPanel() {
 
   return (
     <section
-      className={`spend-panel${collapsed ? ' is-collapsed' : ''}${stale ? ' is-stale' : ''}`}
+      className={`map-card spend-panel${collapsed ? ' is-collapsed' : ''}${stale ? ' is-stale' : ''}`}
       data-testid="spend-panel"
       aria-labelledby="spend-title"
     >
-      <header className="spend-header">
+      <header className="panel-header">
         <svg className="spend-mark" viewBox="0 0 16 16" aria-hidden="true">
           <path d="M8 1.5v13M11.5 4.2c-.7-1-2-1.6-3.5-1.6-2 0-3.4 1-3.4 2.5 0 3.4 7 1.8 7 5.3 0 1.5-1.5 2.6-3.6 2.6-1.6 0-3-.7-3.7-1.8" />
         </svg>
@@ -58,18 +59,7 @@ export function SpendPanel() {
             <circle cx="5" cy="11.5" r="1.6" />
           </svg>
         </button>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={toggle}
-          aria-expanded={!collapsed}
-          aria-label={collapsed ? 'Show spend details' : 'Hide spend details'}
-          title={collapsed ? 'Show spend details' : 'Hide spend details'}
-        >
-          <svg viewBox="0 0 16 16" aria-hidden="true" className="chevron spend-chevron">
-            <path d="M4 10l4-4 4 4" />
-          </svg>
-        </button>
+        <CollapseButton collapsed={collapsed} onToggle={toggle} subject="spend details" />
       </header>
 
       {today && status ? (
@@ -120,7 +110,7 @@ function TodayFigures({ today, status }: { today: SpendSummary; status: BudgetSt
 function Details({ today, status }: { today: SpendSummary; status: BudgetStatus }) {
   const alerts = useAlertsToday();
   return (
-    <div className="spend-details">
+    <div className="panel-body spend-details">
       <dl className="spend-stats">
         <Stat
           label="Projected by midnight"

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useApi } from '../api/api-context';
+import { CollapseButton } from '../CollapseButton';
 import { ApiKeysButton } from '../settings/ApiKeysButton';
 import { useUiStore } from '../ui-store';
 import { Diagnostics } from './Diagnostics';
@@ -42,7 +43,7 @@ export function StatusPanel() {
   const services = host ? orderServices(host.services) : [];
 
   return (
-    <aside className={`status-panel${collapsed ? ' is-collapsed' : ''}`} data-testid="status-panel" aria-label="Service status">
+    <aside className={`map-card status-panel${collapsed ? ' is-collapsed' : ''}`} data-testid="status-panel" aria-label="Service status">
       <header className="panel-header">
         <div className="brand">
           <svg className="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
@@ -61,18 +62,7 @@ export function StatusPanel() {
           {linkLabel(link)}
         </span>
         <ApiKeysButton />
-        <button
-          type="button"
-          className="icon-button"
-          onClick={togglePanel}
-          aria-expanded={!collapsed}
-          aria-label={collapsed ? 'Show service status' : 'Hide service status'}
-          title={collapsed ? 'Show service status' : 'Hide service status'}
-        >
-          <svg viewBox="0 0 16 16" aria-hidden="true" className="chevron">
-            <path d="M4 6l4 4 4-4" />
-          </svg>
-        </button>
+        <CollapseButton collapsed={collapsed} onToggle={togglePanel} subject="service status" />
       </header>
 
       <div className={`health tone-${health.tone}`} data-testid="overall-health" data-tone={health.tone}>
