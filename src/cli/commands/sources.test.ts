@@ -44,7 +44,7 @@ describe('fishmouth sources', () => {
     expect(set.code).toBe(EXIT.ok);
     expect(set.json()).toMatchObject({
       ok: true,
-      source: { id: 'naip', ratePerSecond: 0.25, burst: 2, dailyCap: 3, baseUrl: 'http://127.0.0.1:8123/naip', settingsVersion: 1, changedBy: 'Dana' },
+      source: { id: 'naip', ratePerSecond: 0.25, burst: 2, dailyCap: 3, baseUrl: 'http://127.0.0.1:8123/naip', settingsVersion: 1 },
     });
 
     const more = await run(['set', 'naip', '--disable', '--daily-cap', 'none', '--user-agent', 'FishMouth-test/1 (ops@example.com)', '--json', '--data', data]);
@@ -64,6 +64,7 @@ describe('fishmouth sources', () => {
       db.close();
     }
 
+    expect((await run(['--json', '--data', data])).json()).toMatchObject({ settingsVersion: 2, changedBy: expect.stringMatching(/command line/) });
     const table = await run(['--data', data]);
     expect(table.out).toMatch(/naip\s+free\s+no\*\s+0\.25\/s\*\s+2\*\s+none\*\s+2\s+http:\/\/127\.0\.0\.1:8123\/naip\*/);
 

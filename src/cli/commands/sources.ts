@@ -191,7 +191,7 @@ function formatList(list: SourceSettingsList): string {
     mark(s, 'baseUrl', s.baseUrl ?? (s.kind === 'local' ? '-' : 'set per territory')),
   ]);
   return [
-    `Data sources for ${list.day} (${list.timeZone}), settings version ${list.settingsVersion}`,
+    `Data sources for ${list.day} (${list.timeZone}), settings version ${list.settingsVersion}${list.changedBy ? `, last changed by ${list.changedBy} at ${list.changedAt}` : ''}`,
     '',
     formatTable(['ID', 'KIND', 'ENABLED', 'RATE', 'BURST', 'DAILY CAP', 'USED TODAY', 'BASE URL'], rows, new Set([3, 4, 5, 6])),
     '',

@@ -144,14 +144,16 @@ export const sourceSettingsSchema = z.object({
   defaults: z.object(editableShape),
   /** Which settings differ from the defaults. */
   customised: z.array(z.enum(SOURCE_SETTING_FIELDS)),
+  /** The version of all sources' settings together (one edit to any source moves it). */
   settingsVersion: z.number().int().min(0),
-  changedAt: z.string().nullable(),
-  changedBy: z.string().nullable(),
 });
 export type SourceSettings = z.infer<typeof sourceSettingsSchema>;
 
 export const sourceSettingsListSchema = z.object({
   settingsVersion: z.number().int().min(0),
+  /** The last change to any source's settings, and who made it; null before the first. */
+  changedAt: z.string().nullable(),
+  changedBy: z.string().nullable(),
   day: z.string(),
   timeZone: z.string(),
   sources: z.array(sourceSettingsSchema),

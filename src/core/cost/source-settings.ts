@@ -33,7 +33,7 @@ export function listSourceSettings(db: Db, now = new Date()): SourceSettingsList
     const timeZone = budgetTimeZone(db);
     const today = budgetDay(now, timeZone);
     const sources = SOURCE_CATALOGUE.map((declared) => sourceSettingsView(db, declared, overrides, today, now.getTime()));
-    return { settingsVersion: overrides.version, day: today, timeZone, sources };
+    return { settingsVersion: overrides.version, changedAt: overrides.at, changedBy: overrides.actor, day: today, timeZone, sources };
   })();
 }
 
@@ -121,8 +121,6 @@ function sourceSettingsView(db: Db, declared: SourcePolicy, overrides: SourceOve
     defaults,
     customised: SOURCE_SETTING_FIELDS.filter((field) => current[field] !== defaults[field]),
     settingsVersion: overrides.version,
-    changedAt: overrides.at,
-    changedBy: overrides.actor,
   };
 }
 

@@ -94,7 +94,8 @@ describe('sources.list', () => {
 describe('sources.configure', () => {
   it('changes a source as the manager, patch by patch, and resets it to its defaults', async () => {
     const first = await api.configureSource({ id: 'naip', override: { ratePerSecond: 2, burst: 4, dailyCap: 2_000, baseUrl: 'http://127.0.0.1:9999/naip' } });
-    expect(first).toMatchObject({ id: 'naip', ratePerSecond: 2, burst: 4, dailyCap: 2_000, baseUrl: 'http://127.0.0.1:9999/naip', settingsVersion: 1, changedBy: 'manager' });
+    expect(first).toMatchObject({ id: 'naip', ratePerSecond: 2, burst: 4, dailyCap: 2_000, baseUrl: 'http://127.0.0.1:9999/naip', settingsVersion: 1 });
+    expect(await api.listSources()).toMatchObject({ settingsVersion: 1, changedBy: 'manager', changedAt: expect.any(String) });
     expect(first.customised).toEqual(['baseUrl', 'ratePerSecond', 'burst', 'dailyCap']);
     expect(first.defaults).toMatchObject({ ratePerSecond: 0.5, burst: 1, dailyCap: 500 });
     expect(listAudit(db).find((e) => e.action === 'source-settings-changed')).toMatchObject({ actor: 'manager', details: { source: 'naip', version: 1 } });

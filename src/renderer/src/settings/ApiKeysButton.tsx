@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { ApiKeysSettings, useApiKeys } from './ApiKeysSettings';
+import { DataSourcesSettings } from './DataSourcesSettings';
 import { keysNeedingAttention } from './api-keys-view';
 import './api-keys.css';
 
@@ -15,7 +16,7 @@ export function ApiKeysButton() {
   const keys = useApiKeys();
   const attention = keysNeedingAttention(keys.data);
   const button = useRef<HTMLButtonElement>(null);
-  const label = attention > 0 ? `Settings: ${attention} API key${attention === 1 ? ' needs' : 's need'} attention` : 'Settings: API keys';
+  const label = attention > 0 ? `Settings: ${attention} API key${attention === 1 ? ' needs' : 's need'} attention` : 'Settings: API keys and data sources';
 
   return (
     <>
@@ -53,8 +54,14 @@ export function ApiKeysButton() {
   );
 }
 
+const TABS = [
+  { id: 'api-keys', label: 'API keys' },
+  { id: 'data-sources', label: 'Data sources' },
+] as const;
+
 function SettingsDialog({ onClose }: { onClose(): void }) {
   const card = useRef<HTMLDivElement>(null);
+  const [tab, setTab] = useState<(typeof TABS)[number]['id']>('api-keys');
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Escape') onClose();
@@ -66,7 +73,7 @@ function SettingsDialog({ onClose }: { onClose(): void }) {
 
   return (
     <div className="overlay" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
-      <div ref={card} className="overlay-card settings-dialog" role="dialog" aria-modal="true" aria-labelledby="settings-title" tabIndex={-1} data-testid="settings-dialog">
+      <div ref={card} className={`overlay-card settings-dialog${tab === 'data-sources' ? ' is-wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby="settings-title" tabIndex={-1} data-testid="settings-dialog">
         <header className="settings-header">
           <h2 id="settings-title">Settings</h2>
           <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings" title="Close">
@@ -75,7 +82,14 @@ function SettingsDialog({ onClose }: { onClose(): void }) {
             </svg>
           </button>
         </header>
-        <ApiKeysSettings />
+        <div className="settings-tabs" role="tablist" aria-label="Settings sections">
+          {TABS.map((t) => (
+            <button key={t.id} type="button" role="tab" className="settings-tab" aria-selected={tab === t.id} onClick={() => setTab(t.id)} data-testid={`settings-tab-${t.id}`}>
+              {t.label}
+            </button>
+          ))}
+        </div>
+        {tab === 'api-keys' ? <ApiKeysSettings /> : <DataSourcesSettings />}
       </div>
     </div>
   );
