@@ -218,6 +218,210 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'properties and their sources, storm reports, building permits, census areas, scan runs and steps',
+    sql: `
+      -- One row per real-world property, merged from every source that described it (synced,
+      -- editable). rid is a local row number for the spatial index only (never synced).
+      -- Note: an explicit INTEGER PRIMARY KEY, because VACUUM may renumber an implicit rowid and
+      -- the R*Tree would then point at the wrong rows.
+      CREATE TABLE properties (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        address_key TEXT,
+        house_number TEXT,
+        street TEXT,
+        unit TEXT,
+        city TEXT,
+        state TEXT CHECK (state IS NULL OR length(state) = 2),
+        postcode TEXT,
+        lat REAL CHECK (lat IS NULL OR lat BETWEEN -90 AND 90),
+        lng REAL CHECK (lng IS NULL OR lng BETWEEN -180 AND 180),
+        footprint TEXT CHECK (footprint IS NULL OR json_valid(footprint)),
+        territory_id TEXT,
+        building_type TEXT,
+        levels REAL CHECK (levels IS NULL OR levels >= 0),
+        year_built INTEGER,
+        year_built_source TEXT,
+        roof_material TEXT,
+        roof_installed_year INTEGER,
+        last_roof_permit_at TEXT,
+        parcel_id TEXT,
+        land_use TEXT,
+        assessed_value_usd INTEGER CHECK (assessed_value_usd IS NULL OR assessed_value_usd >= 0),
+        market_value_usd INTEGER CHECK (market_value_usd IS NULL OR market_value_usd >= 0),
+        owner_occupied INTEGER CHECK (owner_occupied IS NULL OR owner_occupied IN (0, 1)),
+        living_area_sqft INTEGER CHECK (living_area_sqft IS NULL OR living_area_sqft >= 0),
+        census_geoid TEXT,
+        completeness REAL NOT NULL DEFAULT 0 CHECK (completeness BETWEEN 0 AND 1),
+        -- { field: source id } for every known field: which source the value came from.
+        field_sources TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(field_sources)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        hlc TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+        CHECK ((lat IS NULL) = (lng IS NULL))
+      ) STRICT;
+      CREATE UNIQUE INDEX properties_address_key ON properties (address_key) WHERE address_key IS NOT NULL;
+      CREATE INDEX properties_location ON properties (lat, lng) WHERE lat IS NOT NULL;
+      CREATE INDEX properties_territory ON properties (territory_id) WHERE territory_id IS NOT NULL;
+
+      -- Bounding boxes of live properties (footprint, else the point), kept in step by triggers.
+      CREATE VIRTUAL TABLE properties_rtree USING rtree (rid, min_lng, max_lng, min_lat, max_lat);
+      CREATE TRIGGER properties_rtree_insert AFTER INSERT ON properties
+      BEGIN
+        INSERT INTO properties_rtree (rid, min_lng, max_lng, min_lat, max_lat)
+          SELECT rid, min_x, max_x, min_y, max_y FROM (
+            SELECT new.rid AS rid, min(x) AS min_x, max(x) AS max_x, min(y) AS min_y, max(y) AS max_y, count(*) AS n FROM (
+              SELECT new.lng AS x, new.lat AS y WHERE new.lat IS NOT NULL
+              UNION ALL
+              SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(new.footprint, '$.coordinates[0]')
+            )
+          ) WHERE n > 0 AND new.deleted = 0;
+      END;
+      CREATE TRIGGER properties_rtree_update AFTER UPDATE OF lat, lng, footprint, deleted ON properties
+      BEGIN
+        DELETE FROM properties_rtree WHERE rid = old.rid;
+        INSERT INTO properties_rtree (rid, min_lng, max_lng, min_lat, max_lat)
+          SELECT rid, min_x, max_x, min_y, max_y FROM (
+            SELECT new.rid AS rid, min(x) AS min_x, max(x) AS max_x, min(y) AS min_y, max(y) AS max_y, count(*) AS n FROM (
+              SELECT new.lng AS x, new.lat AS y WHERE new.lat IS NOT NULL
+              UNION ALL
+              SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(new.footprint, '$.coordinates[0]')
+            )
+          ) WHERE n > 0 AND new.deleted = 0;
+      END;
+      CREATE TRIGGER properties_rtree_delete AFTER DELETE ON properties
+      BEGIN
+        DELETE FROM properties_rtree WHERE rid = old.rid;
+      END;
+
+      -- Every source record a property came from (local; the merged property is what syncs).
+      -- The same record seen again with the same payload hash changes nothing.
+      CREATE TABLE property_sources (
+        source TEXT NOT NULL,
+        source_record_id TEXT NOT NULL,
+        property_id TEXT NOT NULL REFERENCES properties (id),
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        payload_hash TEXT NOT NULL,
+        attribution TEXT,
+        PRIMARY KEY (source, source_record_id)
+      ) STRICT;
+      CREATE INDEX property_sources_property ON property_sources (property_id);
+
+      -- Public storm reports (SPC, NCEI): a local cache any device can fetch again, so not synced.
+      CREATE TABLE storm_reports (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        source_record_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('hail', 'wind', 'tornado')),
+        occurred_at TEXT NOT NULL,
+        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        lng REAL NOT NULL CHECK (lng BETWEEN -180 AND 180),
+        hail_size_inches REAL CHECK (hail_size_inches IS NULL OR hail_size_inches >= 0),
+        wind_speed_knots REAL CHECK (wind_speed_knots IS NULL OR wind_speed_knots >= 0),
+        tornado_scale TEXT,
+        location TEXT,
+        county TEXT,
+        state TEXT,
+        comments TEXT,
+        payload_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (source, source_record_id)
+      ) STRICT;
+      CREATE INDEX storm_reports_occurred ON storm_reports (occurred_at);
+      CREATE VIRTUAL TABLE storm_reports_rtree USING rtree (rid, min_lng, max_lng, min_lat, max_lat);
+      CREATE TRIGGER storm_reports_rtree_insert AFTER INSERT ON storm_reports
+      BEGIN
+        INSERT INTO storm_reports_rtree (rid, min_lng, max_lng, min_lat, max_lat) VALUES (new.rid, new.lng, new.lng, new.lat, new.lat);
+      END;
+      CREATE TRIGGER storm_reports_rtree_update AFTER UPDATE OF lat, lng ON storm_reports
+      BEGIN
+        UPDATE storm_reports_rtree SET min_lng = new.lng, max_lng = new.lng, min_lat = new.lat, max_lat = new.lat WHERE rid = new.rid;
+      END;
+      CREATE TRIGGER storm_reports_rtree_delete AFTER DELETE ON storm_reports
+      BEGIN
+        DELETE FROM storm_reports_rtree WHERE rid = old.rid;
+      END;
+
+      -- Building permits (Socrata portals, imports): a local cache; a roofing permit's date
+      -- reaches the synced property as last_roof_permit_at.
+      CREATE TABLE building_permits (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        source_record_id TEXT NOT NULL,
+        permit_number TEXT,
+        issued_at TEXT,
+        description TEXT,
+        work_class TEXT,
+        is_roofing INTEGER NOT NULL CHECK (is_roofing IN (0, 1)),
+        valuation_usd INTEGER CHECK (valuation_usd IS NULL OR valuation_usd >= 0),
+        house_number TEXT,
+        street TEXT,
+        unit TEXT,
+        city TEXT,
+        state TEXT,
+        postcode TEXT,
+        address_key TEXT,
+        lat REAL CHECK (lat IS NULL OR lat BETWEEN -90 AND 90),
+        lng REAL CHECK (lng IS NULL OR lng BETWEEN -180 AND 180),
+        property_id TEXT REFERENCES properties (id),
+        payload_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (source, source_record_id)
+      ) STRICT;
+      CREATE INDEX building_permits_address_key ON building_permits (address_key) WHERE address_key IS NOT NULL;
+      CREATE INDEX building_permits_property ON building_permits (property_id) WHERE property_id IS NOT NULL;
+      CREATE INDEX building_permits_unlinked ON building_permits (lat, lng) WHERE property_id IS NULL AND lat IS NOT NULL;
+
+      -- ACS figures per census area (a local cache of public data).
+      CREATE TABLE census_areas (
+        geoid TEXT PRIMARY KEY,
+        geography TEXT NOT NULL CHECK (geography IN ('tract', 'block-group', 'zcta', 'county')),
+        vintage INTEGER NOT NULL,
+        name TEXT,
+        figures TEXT NOT NULL CHECK (json_valid(figures)),
+        fetched_at TEXT NOT NULL,
+        source TEXT NOT NULL
+      ) STRICT;
+
+      -- Territory scans: a run and its steps, so a killed scan resumes without redoing (or paying
+      -- again for) a finished step. Local to the device that runs them.
+      CREATE TABLE scan_runs (
+        id TEXT PRIMARY KEY,
+        territory_id TEXT,
+        bbox TEXT NOT NULL CHECK (json_valid(bbox)),
+        state TEXT NOT NULL CHECK (state IN ('planned', 'running', 'paused', 'cancelled', 'failed', 'completed')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        finished_at TEXT,
+        options TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(options)),
+        summary TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(summary)),
+        error TEXT
+      ) STRICT;
+      CREATE INDEX scan_runs_state ON scan_runs (state, created_at);
+
+      CREATE TABLE scan_steps (
+        run_id TEXT NOT NULL REFERENCES scan_runs (id) ON DELETE CASCADE,
+        stage TEXT NOT NULL,
+        key TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'skipped')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        result TEXT CHECK (result IS NULL OR json_valid(result)),
+        error TEXT,
+        ledger_request_id TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, stage, key)
+      ) STRICT;
+      CREATE INDEX scan_steps_state ON scan_steps (run_id, stage, state);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
