@@ -22,3 +22,24 @@ export {
   type Territory,
 } from './territories';
 export { appendAudit, auditTable, listAudit, type AuditEntry } from './audit';
+export {
+  SCAN_RUN_STATES,
+  SCAN_STEP_STATES,
+  createScanRun,
+  finishScanStep,
+  getScanRun,
+  getScanStep,
+  listScanRuns,
+  listScanSteps,
+  planScanSteps,
+  releaseInterruptedSteps,
+  scanProgress,
+  setScanRunState,
+  startScanStep,
+  updateScanRunSummary,
+  type ScanRun,
+  type ScanRunState,
+  type ScanStep,
+  type ScanStepState,
+  type StageProgress,
+} from './scan-runs';
