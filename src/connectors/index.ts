@@ -1,0 +1,5 @@
+/**
+ * Every connector's public functions, one export line per source (each engineer adds theirs).
+ * A service imports connectors from here; tests import the folder they test.
+ */
+export {};

@@ -1,0 +1,11 @@
+import type { EmulatorRoute } from './route-types';
+
+/**
+ * Every source's loopback emulator, served by server.ts under its prefix. A connector adds ONE
+ * line here: its `emulator.ts` export.
+ */
+
+export type { EmulatorRequest, EmulatorResponse, EmulatorRoute } from './route-types';
+
+export const ALL_ROUTES: readonly EmulatorRoute[] = [
+];
