@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { budgetCommand } from './budget';
+import { emulatorsCommand } from './emulators';
 import { keysCommand } from './keys';
 import { serveCommand } from './serve';
 import { sourcesCommand } from './sources';
@@ -10,4 +11,4 @@ import { statusCommand } from './status';
  * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
  * module in this folder and one line here; the dispatcher needs no change.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, emulatorsCommand];
