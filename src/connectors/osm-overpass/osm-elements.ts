@@ -133,9 +133,12 @@ export class OsmElementSet {
     for (const [id, relation] of this.relations) yield ['relation', id, relation];
   }
 
-  relationMemberWays(): Set<number> {
+  /** Ways that outline (part of) a building relation: geometry, not features of their own. */
+  buildingOutlineWays(): Set<number> {
     const members = new Set<number>();
-    for (const relation of this.relations.values()) for (const m of relation.members) if (m.type === 'way') members.add(m.ref);
+    for (const relation of this.relations.values()) {
+      if (isBuildingTagged(relation.tags)) for (const m of relation.members) if (m.type === 'way') members.add(m.ref);
+    }
     return members;
   }
 }
@@ -160,7 +163,7 @@ class SkipTally {
 export function assembleBuildings(set: OsmElementSet, options: AssembleOptions): AssembledBuildings {
   const skipped = new SkipTally();
   const observations: PropertyObservation[] = [];
-  const memberWays = set.relationMemberWays();
+  const outlineWays = set.buildingOutlineWays();
   skipped.add('OSM element the app cannot read', set.unreadableElements);
   const context = { source: options.source, observedAt: options.observedAt };
 
@@ -179,7 +182,7 @@ export function assembleBuildings(set: OsmElementSet, options: AssembleOptions):
       const [, id, way] = entry;
       if (!isBuildingTagged(way.tags)) {
         // Untagged ways are outlines of a relation or bare geometry; only tagged ones are "not a building".
-        if (hasTags(way.tags) && !memberWays.has(id)) skipped.add('not a building (road, land use or other feature)');
+        if (hasTags(way.tags) && !outlineWays.has(id)) skipped.add('not a building (road, land use or other feature)');
         continue;
       }
       const positions = set.wayPositions(id);

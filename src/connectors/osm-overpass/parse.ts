@@ -1,6 +1,6 @@
-import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { LngLat } from '../../core/domain/geo';
+import { decodeText, gunzipLimited, isGzip, looksLikeHtml, parseJsonText } from '../../core/http/body';
 import { ConnectorError } from '../../core/http/errors';
 import { assembleBuildings, OsmElementSet, type AssembledBuildings, type OsmMember } from './osm-elements';
 
@@ -85,6 +85,20 @@ const envelopeSchema = z.object({
 /** Overpass's own words for a query that died part-way; its elements are not the whole answer. */
 const RUNTIME_ERROR = /runtime error|timed out|out of memory|rate_limited|dispatcher/i;
 
+/**
+ * Throws 'refused-by-source' when Overpass's remark says the query died (timeout, out of memory,
+ * no slot): its elements are then whatever was ready, so they must not pass as the area's data.
+ */
+export function refuseRuntimeError(remark: string, source = OVERPASS_SOURCE): void {
+  if (!RUNTIME_ERROR.test(remark)) return;
+  const advice = /memory|maxsize/i.test(remark)
+    ? 'The area holds more data than the server allows per query: scan a smaller area.'
+    : /rate_limited|dispatcher/i.test(remark)
+      ? 'The server is busy or this address has used its query slots: wait a minute and try again.'
+      : 'Scan a smaller area, or try again when the server is less busy.';
+  throw new ConnectorError({ kind: 'refused-by-source', source, message: `OpenStreetMap Overpass stopped the query: ${remark.trim().slice(0, 300)} ${advice}` });
+}
+
 const toLngLat = (p: { lat: number; lon: number } | null): LngLat | null => (p === null ? null : [p.lon, p.lat]);
 
 export function parseOverpassJson(input: unknown, options: ParseOverpassOptions = {}): OverpassBuildings {
@@ -100,14 +114,7 @@ export function parseOverpassJson(input: unknown, options: ParseOverpassOptions 
     fail('malformed-body', `${label} is not Overpass JSON (no "elements" list; ${envelope.error.issues[0]?.message ?? 'unexpected shape'}). Ask for [out:json], or check the file is an Overpass answer.`);
   }
   const { elements, remark, osm3s } = envelope.data!;
-  if (remark !== undefined && RUNTIME_ERROR.test(remark)) {
-    const advice = /memory|maxsize/i.test(remark)
-      ? 'The area holds more data than the server allows per query: scan a smaller area.'
-      : /rate_limited|dispatcher/i.test(remark)
-        ? 'The server is busy or this address has used its query slots: wait a minute and try again.'
-        : 'Scan a smaller area, or try again when the server is less busy.';
-    fail('refused-by-source', `OpenStreetMap Overpass stopped the query: ${remark.trim().slice(0, 300)} ${advice}`);
-  }
+  if (remark !== undefined) refuseRuntimeError(remark, source);
 
   const set = new OsmElementSet(source, label);
   for (const raw of elements) {
@@ -131,14 +138,20 @@ export function parseOverpassJson(input: unknown, options: ParseOverpassOptions 
     }
   }
 
-  const osmBase = osm3s?.timestamp_osm_base !== undefined && isoTimeSchema.safeParse(osm3s.timestamp_osm_base).success ? osm3s.timestamp_osm_base : null;
-  const observedAt = options.observedAt ?? osmBase ?? validTime(set.newestTimestamp) ?? (options.now?.() ?? new Date()).toISOString();
-  const assembled = assembleBuildings(set, { source, observedAt, onlyAddressed: options.onlyAddressed ?? false });
-  return { ...assembled, osmBase, remark: remark?.trim() || null, complete: remark === undefined || remark.trim() === '', elementCounts: set.counts };
+  return buildingsFromElements(set, { osmBase: osm3s?.timestamp_osm_base ?? null, remark: remark ?? null }, options);
 }
 
-function validTime(text: string | null): string | null {
-  return text !== null && isoTimeSchema.safeParse(text).success ? text : null;
+/** The finished result of either format's elements: "data as of", observations, skips, completeness. */
+export function buildingsFromElements(set: OsmElementSet, said: { osmBase: string | null; remark: string | null }, options: ParseOverpassOptions): OverpassBuildings {
+  const osmBase = validTime(said.osmBase);
+  const observedAt = options.observedAt ?? osmBase ?? validTime(set.newestTimestamp) ?? (options.now?.() ?? new Date()).toISOString();
+  const assembled = assembleBuildings(set, { source: options.source ?? OVERPASS_SOURCE, observedAt, onlyAddressed: options.onlyAddressed ?? false });
+  const remark = said.remark?.trim() || null;
+  return { ...assembled, osmBase, remark, complete: remark === null, elementCounts: set.counts };
+}
+
+function validTime(text: string | null | undefined): string | null {
+  return text != null && isoTimeSchema.safeParse(text).success ? text : null;
 }
 
 function checkPosition(p: { lat: number; lon: number }, id: number, label: string, source: string): void {
@@ -154,12 +167,9 @@ function checkPosition(p: { lat: number; lon: number }, id: number, label: strin
 /** Text or bytes (gzip accepted, as files saved from a browser often are) → the parsed JSON document. */
 function readJsonText(input: string | Uint8Array, options: ParseOverpassOptions, label: string, source: string): unknown {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ANSWER_BYTES;
-  const tooLarge = (bytes: number): never => {
-    throw new ConnectorError({
-      kind: 'too-large',
-      source,
-      message: `${label} is ${megabytes(bytes)}, more than the ${megabytes(maxBytes)} read at once: scan or export a smaller area (or split the file).`,
-    });
+  const tooLarge = (bytes: number | null): never => {
+    const size = bytes === null ? 'larger than' : `${megabytes(bytes)}, more than`;
+    throw new ConnectorError({ kind: 'too-large', source, message: `${label} is ${size} the ${megabytes(maxBytes)} read at once: scan or export a smaller area (or split the file).` });
   };
   let text: string;
   if (typeof input === 'string') {
@@ -168,38 +178,31 @@ function readJsonText(input: string | Uint8Array, options: ParseOverpassOptions,
   } else {
     let bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     if (bytes.length > maxBytes) tooLarge(bytes.length);
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      try {
-        bytes = gunzipSync(bytes, { maxOutputLength: maxBytes + 1 });
-      } catch (error) {
-        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') tooLarge(maxBytes + 1);
-        throw new ConnectorError({ kind: 'truncated', source, cause: error, message: `${label} is a damaged gzip file (${(error as Error).message}): download it again.` });
+    if (isGzip(bytes)) {
+      const unpacked = gunzipLimited(bytes, maxBytes);
+      if (!unpacked.ok && unpacked.reason === 'too-large') tooLarge(null);
+      if (!unpacked.ok) {
+        throw new ConnectorError({ kind: unpacked.reason === 'truncated' ? 'truncated' : 'malformed-body', source, message: `${label} is a damaged gzip file (${unpacked.detail}): fetch or download it again.` });
       }
-      if (bytes.length > maxBytes) tooLarge(bytes.length);
+      bytes = unpacked.bytes;
     }
-    text = bytes.toString('utf8');
+    text = decodeText(bytes, null);
   }
-  const start = text.trimStart().slice(0, 200).toLowerCase();
-  if (start.startsWith('<!doctype html') || start.startsWith('<html') || (start.startsWith('<?xml') && /<html|<!doctype html/.test(text.slice(0, 400).toLowerCase()))) {
+  if (looksLikeHtml(text)) {
     throw new ConnectorError({ kind: 'html-error-page', source, message: `${label} is an error page, not data: ${describeOverpassErrorPage(text)}` });
   }
-  if (start.startsWith('<?xml') || start.startsWith('<osm')) {
+  if (/^\s*<(\?xml|osm[\s>])/.test(text.slice(0, 200))) {
     throw new ConnectorError({ kind: 'malformed-body', source, message: `${label} is OSM XML, not Overpass JSON: import it with "fishmouth import osm FILE".` });
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    const detail = (error as Error).message;
-    const truncated = /end of (json )?input|unterminated/i.test(detail);
-    throw new ConnectorError({
-      kind: truncated ? 'truncated' : 'malformed-body',
-      source,
-      cause: error,
-      message: truncated
-        ? `${label} stops part-way (${detail}): fetch or download it again.`
-        : `${label} is not valid JSON (${detail.slice(0, 200)}): check it is an Overpass [out:json] answer.`,
-    });
-  }
+  const parsed = parseJsonText(text);
+  if (parsed.ok) return parsed.value;
+  throw new ConnectorError({
+    kind: parsed.truncated ? 'truncated' : 'malformed-body',
+    source,
+    message: parsed.truncated
+      ? `${label} stops part-way (${parsed.detail}): fetch or download it again.`
+      : `${label} is not valid JSON (${parsed.detail}): check it is an Overpass [out:json] answer.`,
+  });
 }
 
 function megabytes(bytes: number): string {
