@@ -44,6 +44,8 @@ export const propertyObservationSchema = sourceRefSchema.extend({
   levels: z.number().min(0).max(200).nullable(),
   yearBuilt: year.nullable(),
   roofMaterial: optionalText(80),
+  /** Year the current roof was put on, where a source knows it (paid property records); absent = unknown. */
+  roofInstalledYear: year.nullable().optional(),
   parcelId: optionalText(100),
   landUse: optionalText(120),
   assessedValueUsd: wholeUsd.nullable(),
