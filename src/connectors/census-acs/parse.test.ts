@@ -119,7 +119,8 @@ describe('Census ACS: the format rules', () => {
   it('refuses answers that are not the ACS format', () => {
     expect(caught(() => parseAcsResponse('{"rows":[]}', { vintage: 2022, geography: 'tract' })).message).toMatch(/header row first/);
     expect(caught(() => parseAcsResponse('[["NAME","B01001_001E","state","county","tract"]]', { vintage: 2022, geography: 'tract' })).message).toMatch(/none of the variables/);
-    expect(caught(() => parseAcsResponse('[["NAME","B19013_001E"', { vintage: 2022, geography: 'tract' })).kind).toBe('malformed-body');
+    expect(caught(() => parseAcsResponse('[["NAME","B19013_001E"', { vintage: 2022, geography: 'tract' })).kind).toBe('truncated');
+    expect(caught(() => parseAcsResponse('NAME,B19013_001E', { vintage: 2022, geography: 'tract' })).kind).toBe('malformed-body');
   });
 
   it('reads ACS numbers', () => {

@@ -1,4 +1,4 @@
-import { looksLikeHtml, htmlTitle } from '../../core/http/body';
+import { htmlTitle, looksLikeHtml, parseJsonText } from '../../core/http/body';
 import { ConnectorError } from '../../core/http/errors';
 import { censusAreaFiguresSchema, type CensusAreaFigures } from '../../core/domain/records';
 
@@ -83,13 +83,12 @@ export function parseAcsResponse(body: string, options: AcsParseOptions): AcsPar
   // HTTP 204: the geography exists in the query grammar but has no rows.
   if (text === '') return { figures: [], rejected: [] };
   refuseTextAnswers(text);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw malformed(`the answer is not JSON (${(error as Error).message.slice(0, 160)})`);
+  const json = parseJsonText(text);
+  if (!json.ok && json.truncated) {
+    throw new ConnectorError({ kind: 'truncated', source: ACS_SOURCE, message: 'The Census ACS answer stops part-way (the connection may have dropped); try again.' });
   }
-  return parseAcsRows(json, options);
+  if (!json.ok) throw malformed(`the answer is not JSON (${json.detail})`);
+  return parseAcsRows(json.value, options);
 }
 
 /** Reads an already-decoded Census ACS answer (an array of string arrays). */
