@@ -26,6 +26,8 @@ export interface ServiceContext {
   startedAt: Date;
   /** Links to the other services (the orchestrator holds one per service). */
   service(name: ServiceName): LinkedClient<typeof baseServiceContract>;
+  /** The same link, typed by the service's own contract (e.g. scraperContract), for its feature methods. */
+  serviceLink<C extends Contract>(name: ServiceName, contract: C): LinkedClient<C>;
   /** Pushes an event of this service's contract to every connected client. */
   broadcast<C extends Contract, E extends EventName<C>>(contract: C, topic: E, payload: EventOf<C, E>): void;
   /** The supervisor's table, pushed by the host (orchestrator only; others never receive it). */
@@ -84,6 +86,9 @@ export function runService<C extends Contract>(definition: ServiceDefinition<C>)
   for (const name of SERVICE_NAMES) {
     services.set(name, new LinkedClient(baseServiceContract, { remoteName: `the ${name} service`, waitForLinkMs: 3000 }));
   }
+  // Typed clients over the same links (ctx.serviceLink), re-attached whenever a service's link is re-made.
+  const servicePeers = new Map<ServiceName, RpcPeer>();
+  const typedLinks = new Map<ServiceName, Map<Contract, LinkedClient<Contract>>>();
   const clients = new Set<RpcPeer>();
   const hostStatusListeners = new Set<(status: HostStatus) => void>();
   const host = new LinkedClient(hostControlContract, { remoteName: 'the host' });
@@ -112,6 +117,8 @@ export function runService<C extends Contract>(definition: ServiceDefinition<C>)
     });
     if (role === 'service') {
       services.get(peerName as ServiceName)?.attach(peer);
+      servicePeers.set(peerName as ServiceName, peer);
+      for (const link of typedLinks.get(peerName as ServiceName)?.values() ?? []) link.attach(peer);
       return;
     }
     peer.serve(definition.contract, state.handlers);
@@ -199,6 +206,18 @@ export function runService<C extends Contract>(definition: ServiceDefinition<C>)
         log,
         startedAt,
         service: (name) => services.get(name)!,
+        serviceLink: <L extends Contract>(name: ServiceName, contract: L) => {
+          let links = typedLinks.get(name);
+          if (!links) typedLinks.set(name, (links = new Map()));
+          let link = links.get(contract);
+          if (!link) {
+            link = new LinkedClient<Contract>(contract, { remoteName: `the ${name} service`, waitForLinkMs: 10_000 });
+            const peer = servicePeers.get(name);
+            if (peer && !peer.isClosed) link.attach(peer);
+            links.set(contract, link);
+          }
+          return link as unknown as LinkedClient<L>;
+        },
         broadcast: (contract, topic, payload) => {
           for (const peer of clients) peer.emit(contract, topic, payload);
         },
