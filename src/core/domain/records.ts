@@ -122,5 +122,7 @@ export const geocodeResultSchema = z.object({
   confidence: z.number().min(0).max(1),
   /** Census geography of the point where the source gives it (Census geocoder). */
   censusTract: z.string().regex(/^\d{11}$/).nullable(),
+  /** Licence attribution to show wherever this result is shown (OSM: ODbL). */
+  attribution: optionalText(300),
 });
 export type GeocodeResult = z.infer<typeof geocodeResultSchema>;
