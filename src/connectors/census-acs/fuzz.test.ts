@@ -1,0 +1,35 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { censusAreaFiguresSchema } from '../../core/domain/records';
+import { fuzzParser } from '../../core/testing/fuzz';
+import { censusAcsEmulator } from './emulator';
+import { parseAcsResponse, type AcsParseResult } from './parse';
+import { acsTestWorld } from './world.testkit';
+
+const REAL = join(process.cwd(), '..', 'shared', 'fixtures', 'census-acs', 'excerpt_real_response_acs5_2018_B19013_MD_counties_PARTIAL.json');
+const present = existsSync(REAL);
+if (!present) console.warn(`census-acs fuzz test on the real excerpt skipped: ${REAL} is absent.`);
+
+function check(result: unknown): void {
+  const { figures, rejected } = result as AcsParseResult;
+  for (const area of figures) censusAreaFiguresSchema.parse(area);
+  for (const row of rejected) expect(row.reason.length).toBeGreaterThan(0);
+}
+
+describe('Census ACS parser under mutated answers', () => {
+  it.skipIf(!present)('never crashes on 2,000 mutations of the real Maryland excerpt', async () => {
+    const report = await fuzzParser(readFileSync(REAL, 'utf8'), (input) => parseAcsResponse(input, { vintage: 2018, geography: 'county' }), { runs: 2000, check });
+    expect(report.returned + report.typedErrors).toBe(2000);
+    expect(report.returned).toBeGreaterThan(200);
+  });
+
+  it('never crashes on 2,000 mutations of a full five-variable tract answer with sentinels', async () => {
+    const answer = await censusAcsEmulator.handle(
+      { method: 'GET', path: '/2022/acs/acs5', query: new URLSearchParams({ get: 'NAME,B19013_001E,B25035_001E,B25077_001E,B25003_002E,B25003_003E', for: 'tract:*', in: 'state:48' }), headers: {}, body: Buffer.alloc(0) },
+      acsTestWorld(),
+    );
+    const report = await fuzzParser(String(answer.body), (input) => parseAcsResponse(input, { vintage: 2022, geography: 'tract' }), { runs: 2000, seed: 7, check });
+    expect(report.returned).toBeGreaterThan(200);
+  });
+});
