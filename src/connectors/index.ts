@@ -3,3 +3,4 @@
  * A service imports connectors from here; tests import the folder they test.
  */
 export {};
+export * as arcgisParcels from './arcgis-parcels';

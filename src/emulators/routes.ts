@@ -1,3 +1,4 @@
+import { arcgisParcelsEmulator } from '../connectors/arcgis-parcels/emulator';
 import type { EmulatorRoute } from './route-types';
 
 /**
@@ -8,4 +9,5 @@ import type { EmulatorRoute } from './route-types';
 export type { EmulatorRequest, EmulatorResponse, EmulatorRoute } from './route-types';
 
 export const ALL_ROUTES: readonly EmulatorRoute[] = [
+  arcgisParcelsEmulator,
 ];

@@ -73,10 +73,16 @@ function readPositions(raw: unknown, kind: SpatialReferenceKind): LngLat[] | nul
   return positions;
 }
 
-/** Shoelace area in square degrees (sign by winding); enough to pick the largest ring. */
+/**
+ * Shoelace area in square degrees (sign by winding); enough to pick the largest ring.
+ * Note: computed relative to the first position — with raw longitudes (~100) the cross products
+ * cancel and a lot-sized ring loses most of its digits.
+ */
 function ringArea(ring: LngLat[]): number {
+  if (ring.length === 0) return 0;
+  const [ox, oy] = ring[0]!;
   let sum = 0;
-  for (let i = 0; i + 1 < ring.length; i += 1) sum += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
+  for (let i = 0; i + 1 < ring.length; i += 1) sum += (ring[i]![0] - ox) * (ring[i + 1]![1] - oy) - (ring[i + 1]![0] - ox) * (ring[i]![1] - oy);
   return sum / 2;
 }
 
@@ -89,16 +95,19 @@ function ringCentroid(ring: LngLat[]): LatLng | null {
     const lat = ring.reduce((s, p) => s + p[1], 0) / ring.length;
     return { lat, lng };
   }
+  const [ox, oy] = ring[0]!;
   let cx = 0;
   let cy = 0;
   for (let i = 0; i + 1 < ring.length; i += 1) {
-    const [x0, y0] = ring[i]!;
-    const [x1, y1] = ring[i + 1]!;
+    const x0 = ring[i]![0] - ox;
+    const y0 = ring[i]![1] - oy;
+    const x1 = ring[i + 1]![0] - ox;
+    const y1 = ring[i + 1]![1] - oy;
     const cross = x0 * y1 - x1 * y0;
     cx += (x0 + x1) * cross;
     cy += (y0 + y1) * cross;
   }
-  const point = { lng: cx / (6 * area), lat: cy / (6 * area) };
+  const point = { lng: ox + cx / (6 * area), lat: oy + cy / (6 * area) };
   return pointSchema.safeParse(point).success ? point : null;
 }
 
