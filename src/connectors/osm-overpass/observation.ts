@@ -1,6 +1,6 @@
 import type { LatLng, Polygon } from '../../core/domain/geo';
 import type { PostalAddress, PropertyObservation } from '../../core/domain/records';
-import { uspsStateCode } from './us-states';
+import { normalisePostcode, normaliseState } from '../../core/address/normalise';
 
 /**
  * One OSM building (a way or a multipolygon relation) as a PropertyObservation: the address from
@@ -33,12 +33,6 @@ function tagText(tags: OsmTags, key: string, max: number): string | null {
   return value !== undefined && value.length > 0 && value.length <= max ? value : null;
 }
 
-/** "94611", "94611-1234", "94611 1234" → "94611"; "CA 94611" is a typo we still read. */
-export function fiveDigitPostcode(text: string | undefined): string | null {
-  const match = text?.trim().match(/^(?:[A-Za-z]{2}\s+)?(\d{5})(?:[-\s]?\d{4})?$/);
-  return match ? match[1]! : null;
-}
-
 /** A plain year ("1925") from start_date or building:year; "1920s", "~1925" or "before 1950" are not facts. */
 export function plainYear(text: string | undefined): number | null {
   const value = text?.trim();
@@ -61,8 +55,9 @@ export function postalAddressFromTags(tags: OsmTags): PostalAddress {
     street: tagText(tags, 'addr:street', 200),
     unit: tagText(tags, 'addr:unit', 40),
     city: tagText(tags, 'addr:city', 120),
-    state: uspsStateCode(tags['addr:state']),
-    postcode: fiveDigitPostcode(tags['addr:postcode']),
+    // USPS codes and five-digit ZIPs, the one way the app writes them (core/address).
+    state: normaliseState(tags['addr:state']),
+    postcode: normalisePostcode(tags['addr:postcode']),
   };
 }
 
