@@ -4,3 +4,4 @@
  */
 export {};
 export * as arcgisParcels from './arcgis-parcels';
+export * as osmOverpass from './osm-overpass';

@@ -1,4 +1,5 @@
 import { arcgisParcelsEmulator } from '../connectors/arcgis-parcels/emulator';
+import { overpassEmulator } from '../connectors/osm-overpass/emulator';
 import type { EmulatorRoute } from './route-types';
 
 /**
@@ -9,5 +10,6 @@ import type { EmulatorRoute } from './route-types';
 export type { EmulatorRequest, EmulatorResponse, EmulatorRoute } from './route-types';
 
 export const ALL_ROUTES: readonly EmulatorRoute[] = [
+  overpassEmulator,
   arcgisParcelsEmulator,
 ];
