@@ -119,6 +119,7 @@ describe('SPC storm reports: the format rules', () => {
       '0141,60,1 NW CHERRYVALE,SUMTER,SC,33.97,-80.48,52-KT (60 MPH, SHAW AFB) (CAE)',
       'Time,Size,Location,County,State,Lat,Lon,Comments',
       '1510,175,MOOSE LAKE,CARLTON,MN,46.45,-92.77,(DLH)',
+      '',
     ].join('\n');
     const { reports, kinds } = parseSpcReports(combined, { reportDay: day });
     expect(kinds).toEqual(['tornado', 'wind', 'hail']);
@@ -139,6 +140,7 @@ describe('SPC storm reports: the format rules', () => {
       '1400,big,X,Y,WI,44.78,-89.69,',
       '1400,100,X,Y,WI,144.78,-89.69,',
       '1400,100,X',
+      '',
     ].join('\n');
     const { reports, rejected } = parseSpcReports(text, { reportDay: day });
     expect(reports).toHaveLength(1);
@@ -148,6 +150,13 @@ describe('SPC storm reports: the format rules', () => {
       { line: 5, reason: 'Lat "144.78" is not a latitude' },
       { line: 6, reason: 'expected 8 columns (Time,Size,Location,County,State,Lat,Lon,Comments) but found 3' },
     ]);
+  });
+
+  it('rejects a last row without the final newline: the file may have been cut there', () => {
+    const cut = 'Time,Size,Location,County,State,Lat,Lon,Comments\n1335,100,MOSINEE,MARATHON,WI,44.78,-89.69,(GRB)\n1431,100,WAUSAU,MARATHON,WI,44.96,-89.6';
+    const { reports, rejected } = parseSpcReports(cut, { reportDay: day });
+    expect(reports.map((r) => r.location)).toEqual(['MOSINEE']);
+    expect(rejected).toEqual([{ line: 3, reason: 'the file ends part-way through this row (no final newline): it may have been cut off; download it again' }]);
   });
 
   it('refuses a report day that is not a date', () => {

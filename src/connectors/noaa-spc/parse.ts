@@ -17,6 +17,9 @@ import { stormReportSchema, type StormKind, type StormReport } from '../../core/
  * morning. Times are HHMM UTC; 1200–2359 fall on the file's date, 0000–1159 on the NEXT calendar
  * day. So "0011" in 180615_… is 2018-06-16T00:11Z.
  *
+ * SPC ends its files with a newline, so a last row without one may be cut off mid-row: it is
+ * rejected rather than read with half its comment or a shortened coordinate.
+ *
  * A file with only its header line is a day with no reports of that kind: an empty, explicit
  * result. The combined YYMMDD_rpts_filtered.csv (three sections, each with its own header) is read
  * too: each header line switches the kind. A row that cannot be read is rejected with its line
@@ -80,8 +83,14 @@ export function parseSpcReports(body: string, options: SpcParseOptions): SpcPars
 
   const result: SpcParseResult = { reports: [], rejected: [], kinds: [] };
   let kind: StormKind | null = null;
+  // SPC ends every file with a newline; without one the last line may have been cut off mid-row.
+  const lastLine = /\n$/.test(text) ? Number.POSITIVE_INFINITY : text.split('\n').length;
   for (const { record: row, info } of rows) {
     const line = info.lines;
+    if (line >= lastLine && kindOfHeader(row) === null && kind !== null) {
+      result.rejected.push({ line, reason: 'the file ends part-way through this row (no final newline): it may have been cut off; download it again' });
+      continue;
+    }
     const headerKind = kindOfHeader(row);
     if (headerKind) {
       if (options.expectedKind && headerKind !== options.expectedKind) {
@@ -115,6 +124,15 @@ export function reportDayStart(day: ReportDay): number {
 /** The UTC instant of an SPC HHMM time within a 12Z–12Z report day (see the header note). */
 export function spcTimeToUtc(reportDay: ReportDay, hhmm: string): string | null {
   return /^\d{4}$/.test(hhmm) ? spcTimeAt(reportDayStart(reportDay), hhmm) : null;
+}
+
+/** The report day (12Z–12Z) an instant falls in: 2018-06-16T03:00Z is in 2018-06-15's. */
+export function reportDayOf(instantMs: number): ReportDay {
+  return new Date(instantMs - 12 * 3_600_000).toISOString().slice(0, 10);
+}
+
+export function shiftReportDay(day: ReportDay, days: number): ReportDay {
+  return new Date(reportDayStart(day) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** "180615" → "2018-06-15"; SPC's two-digit years are 20YY (its report archive starts in 2004). */
