@@ -43,3 +43,39 @@ export {
   type ScanStepState,
   type StageProgress,
 } from './scan-runs';
+export {
+  countProperties,
+  findPropertyByAddressKey,
+  getProperty,
+  getPropertySource,
+  propertiesInBBox,
+  propertiesInTerritory,
+  propertiesTable,
+  propertySources,
+  type Property,
+  type PropertySource,
+} from './property-rows';
+export {
+  findPropertyFor,
+  observationHash,
+  refreshPropertyCompleteness,
+  refreshRoofPermitDate,
+  setPropertyCensusArea,
+  upsertPropertyObservation,
+  type UpsertPropertyOptions,
+  type UpsertPropertyResult,
+} from './properties';
+export {
+  COMPLETENESS_TARGET,
+  CRITICAL_FIELD_WEIGHTS,
+  FIELD_PRECEDENCE,
+  computeCompleteness,
+  missingCriticalFields,
+  sourceFamily,
+  type CompletenessFacts,
+  type CriticalField,
+  type SourceFamily,
+} from './property-merge';
+export { insertStormReports, stormReportsInBBox, stormReportsNear, type StormFilter, type StoredStormReport, type UpsertCounts } from './storms';
+export { permitsForProperty, upsertPermits, type PermitCounts, type StoredPermit } from './permits';
+export { censusAreasByGeoid, getCensusArea, upsertCensusAreas, type CensusUpsertCounts, type StoredCensusArea } from './census-areas';
