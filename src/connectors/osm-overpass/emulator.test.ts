@@ -8,7 +8,7 @@ import { overpassEmulator } from './emulator';
 import { parseOsmXml } from './osm-xml';
 import { describeOverpassErrorPage, parseOverpassJson, parseOverpassStatus } from './parse';
 import { buildingsQuery } from './query';
-import { overpassFixture, overpassFixturesPresent, worldFromOverpassAnswer } from './world.testkit';
+import { overpassFixture, overpassFixtures, worldFromOverpassAnswer } from './world.testkit';
 
 /** The emulator answers like Overpass: the parser reads its answers and agrees with the World and with the real samples. */
 
@@ -106,7 +106,7 @@ describe('Overpass emulator on the tiny street', () => {
   });
 });
 
-describe.skipIf(!overpassFixturesPresent)('Overpass emulator against the real Piedmont sample', () => {
+describe.skipIf(!overpassFixtures.present)('Overpass emulator against the real Piedmont sample', () => {
   it('answers a World made of the real buildings with the same records as the real answer', async () => {
     const real = overpassFixture('derived_piedmont_60_addressed_buildings_overpass.json').toString('utf8');
     const world = worldFromOverpassAnswer('Piedmont sample', real);

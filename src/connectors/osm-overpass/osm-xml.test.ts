@@ -1,15 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { propertyObservationSchema } from '../../core/domain/records';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import { parseOsmXml } from './osm-xml';
 import { parseOverpassJson } from './parse';
 
-const FIXTURES = resolve(__dirname, '../../../../shared/fixtures/osm-overpass');
-const present = existsSync(FIXTURES);
-if (!present) console.warn(`OSM XML acceptance tests skipped: ${FIXTURES} is absent (the real West Oakland extract).`);
+const { present, dir: FIXTURES } = sharedFixtures('osm-overpass');
 const scratch = mkdtempSync(join(tmpdir(), 'fishmouth-osm-xml-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

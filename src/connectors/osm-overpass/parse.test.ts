@@ -1,16 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { propertyObservationSchema, type PropertyObservation } from '../../core/domain/records';
 import { ConnectorError } from '../../core/http/errors';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import { OSM_ATTRIBUTION } from './observation';
 import { describeOverpassErrorPage, parseOverpassJson, parseOverpassStatus } from './parse';
 
 // The real samples live beside the checkout (see ../shared/fixtures/osm-overpass/SOURCES.md).
-const FIXTURES = resolve(__dirname, '../../../../shared/fixtures/osm-overpass');
-const present = existsSync(FIXTURES);
-if (!present) console.warn(`osm-overpass acceptance tests skipped: ${FIXTURES} is absent (the real Overpass samples).`);
-const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
+const { present, bytes: fixture } = sharedFixtures('osm-overpass');
 
 const byId = (observations: PropertyObservation[], id: string): PropertyObservation => {
   const found = observations.find((o) => o.sourceRecordId === id);

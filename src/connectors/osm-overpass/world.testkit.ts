@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { BBox, LngLat } from '../../core/domain/geo';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import { listWorld } from '../../emulators/list-world';
 import type { World, WorldBuilding } from '../../emulators/world';
 import { ringCentroid } from './rings';
@@ -12,11 +11,11 @@ import { ringCentroid } from './rings';
  * real one record for record.
  */
 
-export const OVERPASS_FIXTURES = resolve(__dirname, '../../../../shared/fixtures/osm-overpass');
-export const overpassFixturesPresent = existsSync(OVERPASS_FIXTURES);
+export const overpassFixtures = sharedFixtures('osm-overpass');
 
+/** A real sample's bytes, unpacked when it is a .gz. */
 export function overpassFixture(name: string): Buffer {
-  const bytes = readFileSync(join(OVERPASS_FIXTURES, name));
+  const bytes = overpassFixtures.bytes(name);
   return name.endsWith('.gz') ? gunzipSync(bytes) : bytes;
 }
 
