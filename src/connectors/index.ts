@@ -2,6 +2,6 @@
  * Every connector's public functions, one export line per source (each engineer adds theirs).
  * A service imports connectors from here; tests import the folder they test.
  */
-export {};
 export * as arcgisParcels from './arcgis-parcels';
+export * as nominatim from './nominatim';
 export * as osmOverpass from './osm-overpass';

@@ -1,4 +1,5 @@
 import { arcgisParcelsEmulator } from '../connectors/arcgis-parcels/emulator';
+import { nominatimEmulator } from '../connectors/nominatim/emulator';
 import { overpassEmulator } from '../connectors/osm-overpass/emulator';
 import type { EmulatorRoute } from './route-types';
 
@@ -12,4 +13,5 @@ export type { EmulatorRequest, EmulatorResponse, EmulatorRoute } from './route-t
 export const ALL_ROUTES: readonly EmulatorRoute[] = [
   overpassEmulator,
   arcgisParcelsEmulator,
+  nominatimEmulator,
 ];
