@@ -5,3 +5,6 @@
 export * as arcgisParcels from './arcgis-parcels';
 export * as nominatim from './nominatim';
 export * as osmOverpass from './osm-overpass';
+export * as censusAcs from './census-acs';
+export * as nceiStormEvents from './ncei-storm-events';
+export * as noaaSpc from './noaa-spc';

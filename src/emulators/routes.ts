@@ -1,6 +1,9 @@
 import { arcgisParcelsEmulator } from '../connectors/arcgis-parcels/emulator';
 import { nominatimEmulator } from '../connectors/nominatim/emulator';
 import { overpassEmulator } from '../connectors/osm-overpass/emulator';
+import { censusAcsEmulator } from '../connectors/census-acs/emulator';
+import { nceiStormEventsEmulator } from '../connectors/ncei-storm-events/emulator';
+import { noaaSpcEmulator } from '../connectors/noaa-spc/emulator';
 import type { EmulatorRoute } from './route-types';
 
 /**
@@ -14,4 +17,7 @@ export const ALL_ROUTES: readonly EmulatorRoute[] = [
   overpassEmulator,
   arcgisParcelsEmulator,
   nominatimEmulator,
+  censusAcsEmulator,
+  noaaSpcEmulator,
+  nceiStormEventsEmulator,
 ];

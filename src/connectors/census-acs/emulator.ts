@@ -18,8 +18,8 @@ import { ACS_VARIABLES, type AcsField } from './parse';
  * medians, summed counts), with ZCTAs taken from the buildings' postcodes.
  */
 
-const KNOWN_GET = new Set(['NAME', 'GEO_ID', ...Object.values(ACS_VARIABLES)]);
-const FIELD_OF = new Map(Object.entries(ACS_VARIABLES).map(([field, variable]) => [variable, field as AcsField]));
+const KNOWN_GET = new Set<string>(['NAME', 'GEO_ID', ...Object.values(ACS_VARIABLES)]);
+const FIELD_OF = new Map<string, AcsField>(Object.entries(ACS_VARIABLES).map(([field, variable]) => [variable, field as AcsField]));
 // Real Census keys are 40 hexadecimal characters.
 const KEY_SHAPE = /^[0-9a-f]{40}$/i;
 const FIRST_VINTAGE = 2009;

@@ -1,3 +1,4 @@
+import { htmlTitle, looksLikeHtml } from '../../core/http/body';
 import { ConnectorError } from '../../core/http/errors';
 
 /**
@@ -37,19 +38,29 @@ export function stormEventsFileName(kind: StormEventsFileKind, year: number, cre
 
 /** Every bulk file linked from the listing page. Refuses a page that is not such a listing. */
 export function parseStormEventsListing(html: string): StormEventsFile[] {
-  if (!/Index of/i.test(html.slice(0, 4096)) && !/<a\s[^>]*href=/i.test(html)) {
-    throw new ConnectorError({
-      kind: 'malformed-body',
-      source: 'ncei-storm-events',
-      message: 'The NCEI Storm Events folder did not answer with its file listing; check its address in Settings → Data sources.',
-    });
-  }
   const files = new Map<string, StormEventsFile>();
-  for (const match of html.matchAll(/<a\s[^>]*href\s*=\s*"([^"]+)"/gi)) {
-    const facts = stormEventsFileFacts(decodeURIComponent(match[1]!.split('?')[0]!));
+  for (const match of html.matchAll(/<a\s[^>]*href\s*=\s*"([^"]{1,300})"/gi)) {
+    const facts = stormEventsFileFacts(safeDecode(match[1]!.split('?')[0]!));
     if (facts) files.set(facts.fileName, facts);
   }
+  // Another page (a maintenance notice, a login page) links no bulk files and is no index.
+  if (files.size === 0 && !/<title>\s*Index of/i.test(html.slice(0, 4096))) {
+    const title = looksLikeHtml(html) ? htmlTitle(html) : null;
+    throw new ConnectorError({
+      kind: looksLikeHtml(html) ? 'html-error-page' : 'malformed-body',
+      source: 'ncei-storm-events',
+      message: `The NCEI Storm Events folder did not answer with its file listing${title ? ` but with a page titled "${title}"` : ''}; try again later, and check its address in Settings → Data sources.`,
+    });
+  }
   return [...files.values()];
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The newest details file of a year, or a clear error when the year is not published. */

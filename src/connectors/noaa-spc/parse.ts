@@ -76,7 +76,7 @@ export function parseSpcReports(body: string, options: SpcParseOptions): SpcPars
 
   let rows: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    rows = parseCsv(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true }) as typeof rows;
+    rows = parseCsv(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true }) as unknown as typeof rows;
   } catch (error) {
     throw malformed(`the CSV could not be read (${(error as Error).message.slice(0, 200)})`);
   }
