@@ -3,6 +3,7 @@
  * A service imports connectors from here; tests import the folder they test.
  */
 export * as arcgisParcels from './arcgis-parcels';
+export * as socrataPermits from './socrata-permits';
 export * as nominatim from './nominatim';
 export * as osmOverpass from './osm-overpass';
 export * as censusAcs from './census-acs';

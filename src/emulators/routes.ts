@@ -1,4 +1,5 @@
 import { arcgisParcelsEmulator } from '../connectors/arcgis-parcels/emulator';
+import { socrataPermitsEmulator } from '../connectors/socrata-permits/emulator';
 import { nominatimEmulator } from '../connectors/nominatim/emulator';
 import { overpassEmulator } from '../connectors/osm-overpass/emulator';
 import { censusAcsEmulator } from '../connectors/census-acs/emulator';
@@ -16,6 +17,7 @@ export type { EmulatorRequest, EmulatorResponse, EmulatorRoute } from './route-t
 export const ALL_ROUTES: readonly EmulatorRoute[] = [
   overpassEmulator,
   arcgisParcelsEmulator,
+  socrataPermitsEmulator,
   nominatimEmulator,
   censusAcsEmulator,
   noaaSpcEmulator,

@@ -48,16 +48,30 @@ export function floatingToUtc(text: string, timeZone: string): string | null {
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
   const millis = Number((match[7] ?? '0').padEnd(3, '0').slice(0, 3));
   if (year < 1800 || year > 2100 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
   // Date.UTC rolls 2023-02-30 over to March; a real date round-trips.
   if (new Date(wall).getUTCDate() !== day) return null;
+  return new Date(wall - zoneOffsetAtWall(wall, timeZone) + millis).toISOString();
+}
+
+// Intl is slow (microseconds a call) and a page of permits repeats the same few wall times.
+const offsetCache = new Map<string, number>();
+const OFFSET_CACHE_SIZE = 20_000;
+
+/** The zone's offset for a wall-clock time (whole seconds, as UTC ms). */
+function zoneOffsetAtWall(wall: number, timeZone: string): number {
+  const key = `${timeZone}|${wall}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
   // Two passes: the offset at the guessed instant, then at the corrected one (DST edges).
   let instant = wall - offsetMs(wall, timeZone);
   instant = wall - offsetMs(instant, timeZone);
   const back = wallClock(instant - 3_600_000, timeZone);
   // In the autumn overlap the same wall time also occurred an hour earlier: take the first.
-  if (Date.UTC(back.year, back.month - 1, back.day, back.hour, back.minute, back.second) === wall - millis) instant -= 3_600_000;
-  return new Date(instant).toISOString();
+  if (Date.UTC(back.year, back.month - 1, back.day, back.hour, back.minute, back.second) === wall) instant -= 3_600_000;
+  if (offsetCache.size >= OFFSET_CACHE_SIZE) offsetCache.clear();
+  offsetCache.set(key, wall - instant);
+  return wall - instant;
 }
 
 export function utcToFloating(instant: string | Date, timeZone: string): string {

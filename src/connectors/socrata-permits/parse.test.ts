@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../core/http/errors';
 import { floatingToUtc, utcToFloating } from './floating-time';
-import { isRoofingPermit, parseSodaRows, permitsFromRows, socrataRefusal } from './parse';
+import { isRoofingPermit, parseSodaRows, permitsFromRows, socrataRefusal, type SodaRow } from './parse';
 import { findPortal, portalListSchema, SEED_PORTALS, type PortalConfig } from './portals';
 
 // The real samples live beside the checkout (see ../shared/fixtures/socrata-permits/SOURCES.md).
@@ -54,7 +54,7 @@ function catchError(run: () => unknown): ConnectorError {
 
 describe('Socrata permits: mapping', () => {
   // Hand-written in the shape of Chicago's published schema: no real permit rows were captured.
-  const chicagoRows = [
+  const chicagoRows: SodaRow[] = [
     {
       ':id': 'row-abcd.efgh',
       permit_: '100812345',
