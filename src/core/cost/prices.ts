@@ -29,6 +29,11 @@ export const DEFAULT_PRICES: readonly PriceEntry[] = Object.freeze([
   // Note: the free tier is per account and month, which a per-call price cannot see; pricing
   // every call keeps the budget on the safe side.
   { source: 'mapbox-static-images', operation: ANY_OPERATION, micros: 1_000 as Micros, unit: 'request', note: 'Mapbox Static Images API: $1.00 per 1,000 requests after the free tier' },
+  // Paid property records for targeted enrichment (year built / roof age, value, owner-occupancy):
+  // the seed design's estimate of $0.05 per targeted paid enrichment call
+  // (seed/fish-mouth-architecture.md: `budget_controller.can_spend(0.05)`). Set the real
+  // contract price in Settings → Budget & prices.
+  { source: 'property-records', operation: ANY_OPERATION, micros: 50_000 as Micros, unit: 'request', note: 'Paid property records (ATTOM-style property detail): $0.05 per call, the seed design estimate' },
   // Free public sources (their usage policies limit the rate, not the price).
   { source: 'osm-overpass', operation: ANY_OPERATION, micros: 0 as Micros, unit: 'request', note: 'OpenStreetMap Overpass API: free (ODbL data)' },
   { source: 'nominatim', operation: ANY_OPERATION, micros: 0 as Micros, unit: 'request', note: 'Nominatim usage policy: free, at most 1 request/s' },

@@ -210,6 +210,26 @@ const declared: SourcePolicyInput[] = [
     },
   },
   {
+    id: 'property-records',
+    name: 'Property records (paid, ATTOM-style property API)',
+    kind: 'paid',
+    baseUrl: 'https://api.gateway.attomdata.com',
+    ...PAID_RATE,
+    price: { source: 'property-records', operation: 'property-detail' },
+    // Targeted enrichment of missing fields only. Typical commercial property-data terms: results
+    // may be kept for 30 days for the licensee's own use and never passed on to third parties.
+    licence: {
+      name: 'Commercial property data licence (cache 30 days, no redistribution)',
+      storable: true,
+      cacheable: true,
+      cacheTtlMs: 30 * DAY_MS,
+      offlineUse: true,
+      bulkDownload: false,
+      attribution: 'Property data licensed from the property-records provider; not for redistribution',
+      url: null,
+    },
+  },
+  {
     id: 'user-files',
     name: 'Your own files (CSV / GeoJSON)',
     kind: 'local',
