@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { censusAcsEmulator } from './emulator';
 import { parseAcsResponse } from './parse';
 import { ACS_TEST_TRACTS, acsTestWorld } from './world.testkit';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import type { EmulatorResponse } from '../../emulators/route-types';
 
 const world = acsTestWorld();
@@ -32,12 +31,12 @@ describe('Census ACS emulator', () => {
   });
 
   it('has the same shape as the real answer: the real excerpt and the emulator parse to records with the same fields', async () => {
-    const real = join(process.cwd(), '..', 'shared', 'fixtures', 'census-acs', 'excerpt_real_response_acs5_2018_B19013_MD_counties_PARTIAL.json');
+    const real = sharedFixtures('census-acs');
     const emulated = parseAcsResponse(text(await ask('/2018/acs/acs5', { get: 'NAME,B19013_001E', for: 'county:*', in: 'state:48' })), { vintage: 2018, geography: 'county' });
     expect(emulated.figures.map((f) => f.geoid)).toEqual(['48085', '48121']);
     expect(emulated.figures[0]).toMatchObject({ name: 'Collin County, Texas', medianYearBuilt: null });
-    if (!existsSync(real)) return;
-    const actual = parseAcsResponse(readFileSync(real, 'utf8'), { vintage: 2018, geography: 'county' });
+    if (!real.present) return;
+    const actual = parseAcsResponse(real.text('excerpt_real_response_acs5_2018_B19013_MD_counties_PARTIAL.json'), { vintage: 2018, geography: 'county' });
     expect(Object.keys(emulated.figures[0]!).sort()).toEqual(Object.keys(actual.figures[0]!).sort());
     expect(text(await ask('/2018/acs/acs5', { get: 'NAME,B19013_001E', for: 'county:*', in: 'state:48' })).split('\n')[0]).toBe('[["NAME","B19013_001E","state","county"],');
   });

@@ -1,15 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { censusAreaFiguresSchema } from '../../core/domain/records';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import { fuzzParser } from '../../core/testing/fuzz';
 import { censusAcsEmulator } from './emulator';
 import { parseAcsResponse, type AcsParseResult } from './parse';
 import { acsTestWorld } from './world.testkit';
 
-const REAL = join(process.cwd(), '..', 'shared', 'fixtures', 'census-acs', 'excerpt_real_response_acs5_2018_B19013_MD_counties_PARTIAL.json');
-const present = existsSync(REAL);
-if (!present) console.warn(`census-acs fuzz test on the real excerpt skipped: ${REAL} is absent.`);
+const fixtures = sharedFixtures('census-acs');
 
 function check(result: unknown): void {
   const { figures, rejected } = result as AcsParseResult;
@@ -18,8 +15,8 @@ function check(result: unknown): void {
 }
 
 describe('Census ACS parser under mutated answers', () => {
-  it.skipIf(!present)('never crashes on 2,000 mutations of the real Maryland excerpt', async () => {
-    const report = await fuzzParser(readFileSync(REAL, 'utf8'), (input) => parseAcsResponse(input, { vintage: 2018, geography: 'county' }), { runs: 2000, check });
+  it.skipIf(!fixtures.present)('never crashes on 2,000 mutations of the real Maryland excerpt', async () => {
+    const report = await fuzzParser(fixtures.text('excerpt_real_response_acs5_2018_B19013_MD_counties_PARTIAL.json'), (input) => parseAcsResponse(input, { vintage: 2018, geography: 'county' }), { runs: 2000, check });
     expect(report.returned + report.typedErrors).toBe(2000);
     expect(report.returned).toBeGreaterThan(200);
   });

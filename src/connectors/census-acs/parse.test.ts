@@ -1,12 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../core/http/errors';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import { acsNumber, parseAcsResponse } from './parse';
 
-const FIXTURES = join(process.cwd(), '..', 'shared', 'fixtures', 'census-acs');
-const present = existsSync(FIXTURES);
-if (!present) console.warn(`census-acs acceptance tests skipped: the real samples folder ${FIXTURES} is absent.`);
+const fixtures = sharedFixtures('census-acs');
+const MARYLAND = 'excerpt_real_response_acs5_2018_B19013_MD_counties_PARTIAL.json';
 
 const HEADER = ['NAME', 'B19013_001E', 'B25035_001E', 'B25077_001E', 'B25003_002E', 'B25003_003E', 'state', 'county', 'tract'];
 
@@ -20,9 +18,9 @@ function caught(attempt: () => unknown): ConnectorError {
   throw new Error('expected a ConnectorError');
 }
 
-describe.skipIf(!present)('Census ACS: the real Maryland counties answer (partial excerpt)', () => {
+describe.skipIf(!fixtures.present)('Census ACS: the real Maryland counties answer (partial excerpt)', () => {
   it('reads each county with its GEOID from state + county and its median household income', () => {
-    const body = readFileSync(join(FIXTURES, 'excerpt_real_response_acs5_2018_B19013_MD_counties_PARTIAL.json'), 'utf8');
+    const body = fixtures.text(MARYLAND);
     const { figures, rejected } = parseAcsResponse(body, { vintage: 2018, geography: 'county' });
     expect(rejected).toEqual([]);
     expect(figures).toHaveLength(9);
@@ -43,7 +41,7 @@ describe.skipIf(!present)('Census ACS: the real Maryland counties answer (partia
   });
 
   it('refuses that answer read as tracts: it has no tract column', () => {
-    const body = readFileSync(join(FIXTURES, 'excerpt_real_response_acs5_2018_B19013_MD_counties_PARTIAL.json'), 'utf8');
+    const body = fixtures.text(MARYLAND);
     expect(caught(() => parseAcsResponse(body, { vintage: 2018, geography: 'tract' })).message).toMatch(/needs the geography column "tract"/);
   });
 });

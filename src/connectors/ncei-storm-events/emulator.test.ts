@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import type { EmulatorResponse } from '../../emulators/route-types';
 import { STORM_TEST_REPORTS, stormTestWorld } from '../noaa-spc/storm-world.testkit';
 import { nceiStormEventsEmulator } from './emulator';
@@ -49,9 +49,9 @@ describe('NCEI Storm Events emulator', () => {
   });
 
   it('parses to records of the same shape as the real 2019 file', async () => {
-    const real = join(process.cwd(), '..', 'shared', 'fixtures', 'noaa-storm-events', 'derived_details_d2019_hail_only.csv');
-    if (!existsSync(real)) return;
-    const actual = (await parseStormEvents(createReadStream(real))).reports[0]!;
+    const real = sharedFixtures('noaa-storm-events');
+    if (!real.present) return;
+    const actual = (await parseStormEvents(createReadStream(join(real.dir, 'derived_details_d2019_hail_only.csv')))).reports[0]!;
     const emulated = (await parseStormEvents(Readable.from([await details2024()]))).reports[0]!;
     expect(Object.keys(emulated).sort()).toEqual(Object.keys(actual).sort());
   });

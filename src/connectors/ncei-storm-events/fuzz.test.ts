@@ -1,16 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { stormReportSchema } from '../../core/domain/records';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import { fuzzParser } from '../../core/testing/fuzz';
 import { parseStormEventsListing } from './listing';
 import { parseStormEvents, type StormEventsResult } from './parse';
 
-const FIXTURES = join(process.cwd(), '..', 'shared', 'fixtures', 'noaa-storm-events');
-const present = existsSync(FIXTURES);
-if (!present) console.warn(`ncei-storm-events fuzz tests skipped: the real samples folder ${FIXTURES} is absent.`);
+const fixtures = sharedFixtures('noaa-storm-events');
 
 function check(result: unknown): void {
   const { reports, rejected } = result as StormEventsResult;
@@ -18,9 +15,9 @@ function check(result: unknown): void {
   for (const row of rejected) expect(row.reason.length).toBeGreaterThan(0);
 }
 
-describe.skipIf(!present)('Storm Events parser under mutated real rows', () => {
+describe.skipIf(!fixtures.present)('Storm Events parser under mutated real rows', () => {
   // The header and the first 20 hail rows of the real 2019 file (about 15 KB).
-  const sample = () => readFileSync(join(FIXTURES, 'derived_details_d2019_hail_only.csv'), 'utf8').split('\n').slice(0, 21).join('\n');
+  const sample = () => fixtures.text('derived_details_d2019_hail_only.csv').split('\n').slice(0, 21).join('\n');
 
   it('never crashes on 800 mutations of real CSV rows', async () => {
     const report = await fuzzParser(sample(), (input) => parseStormEvents(Readable.from([input])), { runs: 800, check });

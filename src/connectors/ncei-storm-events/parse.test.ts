@@ -1,15 +1,15 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../core/http/errors';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import { latestDetailsFile, parseStormEventsListing, stormEventsFileFacts } from './listing';
 import { parseStormEvents, type StormEventsResult } from './parse';
 import { stormEventsBeginColumns, stormEventsTimeToUtc } from './time';
 
-const FIXTURES = join(process.cwd(), '..', 'shared', 'fixtures', 'noaa-storm-events');
-const present = existsSync(FIXTURES);
-if (!present) console.warn(`ncei-storm-events acceptance tests skipped: the real samples folder ${FIXTURES} is absent.`);
+const fixtures = sharedFixtures('noaa-storm-events');
+const FIXTURES = fixtures.dir;
 const DETAILS = join(FIXTURES, 'StormEvents_details-ftp_v1.0_d2019_c20190617.csv.gz');
 
 async function caught(attempt: Promise<unknown>): Promise<ConnectorError> {
@@ -21,7 +21,7 @@ async function caught(attempt: Promise<unknown>): Promise<ConnectorError> {
   return error as ConnectorError;
 }
 
-describe.skipIf(!present)('NCEI Storm Events: the real 2019 details file (Jan–Mar, created 2019-06-17)', () => {
+describe.skipIf(!fixtures.present)('NCEI Storm Events: the real 2019 details file (Jan–Mar, created 2019-06-17)', () => {
   let all: StormEventsResult;
   beforeAll(async () => {
     all = await parseStormEvents(createReadStream(DETAILS));
@@ -93,7 +93,7 @@ describe.skipIf(!present)('NCEI Storm Events: the real 2019 details file (Jan–
   });
 
   it('says a gzip cut part-way is truncated', async () => {
-    const bytes = readFileSync(DETAILS);
+    const bytes = fixtures.bytes('StormEvents_details-ftp_v1.0_d2019_c20190617.csv.gz');
     const cut = await caught(parseStormEvents(Readable.from([bytes.subarray(0, 100_000)])));
     expect(cut.kind).toBe('truncated');
     expect(cut.message).toMatch(/Download it again/);

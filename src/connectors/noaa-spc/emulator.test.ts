@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import type { EmulatorResponse } from '../../emulators/route-types';
 import { KNOTS_PER_MPH, parseSpcReports } from './parse';
 import { noaaSpcEmulator } from './emulator';
@@ -57,12 +56,12 @@ describe('NOAA SPC emulator', () => {
   });
 
   it('parses to records of the same shape as the real 2018-06-15 file', async () => {
-    const real = join(process.cwd(), '..', 'shared', 'fixtures', 'noaa-spc', '180615_rpts_filtered_hail.csv');
-    if (!existsSync(real)) return;
-    const actual = parseSpcReports(readFileSync(real, 'utf8'), { reportDay: '2018-06-15' }).reports[0]!;
+    const real = sharedFixtures('noaa-spc');
+    if (!real.present) return;
+    const actual = parseSpcReports(real.text('180615_rpts_filtered_hail.csv'), { reportDay: '2018-06-15' }).reports[0]!;
     const emulated = parseSpcReports(text(await ask('/climo/reports/240520_rpts_filtered_hail.csv')), { reportDay: '2024-05-20' }).reports[0]!;
     expect(Object.keys(emulated).sort()).toEqual(Object.keys(actual).sort());
-    expect(readFileSync(real, 'utf8').split('\n')[0]).toBe(text(await ask('/climo/reports/240520_rpts_filtered_hail.csv')).split('\n')[0]);
+    expect(real.text('180615_rpts_filtered_hail.csv').split('\n')[0]).toBe(text(await ask('/climo/reports/240520_rpts_filtered_hail.csv')).split('\n')[0]);
   });
 
   it('serves the combined file, a header-only file for a quiet kind, and the 404 page for a day without reports', async () => {

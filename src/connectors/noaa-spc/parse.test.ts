@@ -1,17 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../core/http/errors';
+import { sharedFixtures } from '../../core/testing/fixtures';
 import { parseSpcReports, reportDayFromYymmdd, spcFileNameFacts, spcTimeToUtc } from './parse';
 
-const FIXTURES = join(process.cwd(), '..', 'shared', 'fixtures', 'noaa-spc');
-const present = existsSync(FIXTURES);
-if (!present) console.warn(`noaa-spc acceptance tests skipped: the real samples folder ${FIXTURES} is absent.`);
-const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+const fixtures = sharedFixtures('noaa-spc');
+const fixture = (name: string) => fixtures.text(name);
 const day = '2018-06-15';
 
-describe.skipIf(!present)('SPC storm reports: the real 2018-06-15 files', () => {
+describe.skipIf(!fixtures.present)('SPC storm reports: the real 2018-06-15 files', () => {
   it('reads all 20 hail reports with sizes in inches and times across the 12Z–12Z day', () => {
     const { reports, rejected, kinds } = parseSpcReports(fixture('180615_rpts_filtered_hail.csv'), { reportDay: day, expectedKind: 'hail' });
     expect(rejected).toEqual([]);
