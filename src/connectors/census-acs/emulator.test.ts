@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createDemoWorld } from '../../demo/world';
 import { censusAcsEmulator } from './emulator';
 import { parseAcsResponse } from './parse';
 import { ACS_TEST_TRACTS, acsTestWorld } from './world.testkit';
@@ -68,5 +69,19 @@ describe('Census ACS emulator', () => {
     expect(() => parseAcsResponse(text(page), { vintage: 2022, geography: 'county' })).toThrow(/refused the API key/);
     const none = await ask('/2022/acs/acs5', { get: GET, for: 'tract:*', in: 'state:06' });
     expect([none.status, text(none)]).toEqual([204, '']);
+  });
+});
+
+describe('Census ACS emulator on the demo territory', () => {
+  it("serves the demo's tracts and their county, names in the 2023 style", async () => {
+    const demo = createDemoWorld({ properties: 2_000, asOf: '2025-06-01' });
+    const [first] = demo.tracts();
+    const ask2 = (query: Record<string, string>) =>
+      censusAcsEmulator.handle({ method: 'GET', path: '/2023/acs/acs5', query: new URLSearchParams(query), headers: {}, body: Buffer.alloc(0) }, demo);
+    const tracts = parseAcsResponse(text(await ask2({ get: GET, for: 'tract:*', in: `state:${first!.stateFips} county:${first!.countyFips}` })), { vintage: 2023, geography: 'tract' });
+    expect(tracts.rejected).toEqual([]);
+    expect(tracts.figures).toEqual(demo.tracts().map((t) => t.figures));
+    const [county] = parseAcsResponse(text(await ask2({ get: GET, for: 'county:*', in: `state:${first!.stateFips}` })), { vintage: 2023, geography: 'county' }).figures;
+    expect(county!.name).toBe(first!.name.split('; ').slice(1).join('; '));
   });
 });

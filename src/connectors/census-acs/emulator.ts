@@ -107,7 +107,9 @@ function areasFor(world: World, level: string, within: Map<string, string[] | '*
     const byCounty = groupBy(tracts, (tract) => tract.stateFips + tract.countyFips);
     return [...byCounty.values()].map((group) => {
       const first = group[0]!;
-      const countyName = first.name.split(',').slice(1).join(',').trim();
+      // Since the 2023 release Census separates the parts of a name with ';' instead of ','.
+      const separator = first.name.includes(';') ? ';' : ',';
+      const countyName = first.name.split(separator).slice(1).map((part) => part.trim()).join(`${separator} `);
       return {
         figures: { ...aggregate(group), geoid: first.stateFips + first.countyFips, geography: 'county', name: countyName || null, vintage },
         codes: [['state', first.stateFips], ['county', first.countyFips]],

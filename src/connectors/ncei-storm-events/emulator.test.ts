@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { sharedFixtures } from '../../core/testing/fixtures';
 import type { EmulatorResponse } from '../../emulators/route-types';
 import { STORM_TEST_REPORTS, stormTestWorld } from '../noaa-spc/storm-world.testkit';
+import { createDemoWorld } from '../../demo/world';
+import { inBox } from '../../emulators/list-world';
 import { nceiStormEventsEmulator } from './emulator';
 import { latestDetailsFile, parseStormEventsListing } from './listing';
 import { STORM_EVENTS_COLUMNS, parseStormEvents } from './parse';
@@ -60,5 +62,28 @@ describe('NCEI Storm Events emulator', () => {
     expect((await ask(`${FOLDER}StormEvents_details-ftp_v1.0_d2024_c20240101.csv.gz`)).status).toBe(404);
     expect((await ask(`${FOLDER}StormEvents_details-ftp_v1.0_d2019_c20240603.csv.gz`)).status).toBe(404);
     expect((await ask('/pub/data/other/')).status).toBe(404);
+  });
+});
+
+describe('NCEI Storm Events emulator on the demo territory', () => {
+  it("serves every demo storm report in its year's file, the parser reading back the World's facts", async () => {
+    const demo = createDemoWorld({ properties: 2_000, asOf: '2025-06-01' });
+    const askDemo = (path: string) => nceiStormEventsEmulator.handle({ method: 'GET', path, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) }, demo);
+    const files = parseStormEventsListing(String((await askDemo(FOLDER)).body));
+    expect(files.map((f) => f.year)).toEqual([2024, 2025]);
+    const parsed = [];
+    for (const file of files) {
+      const result = await parseStormEvents(Readable.from([(await askDemo(FOLDER + file.fileName)).body as Buffer]), { bbox: demo.bbox });
+      expect(result.rejectedCount).toBe(0);
+      parsed.push(...result.reports);
+    }
+    const key = (kind: string, at: string, lat: number, lng: number, size: number | null, knots: number | null) => `${kind} ${Date.parse(at)} ${lat.toFixed(4)} ${lng.toFixed(4)} ${size} ${knots}`;
+    expect(parsed.map((r) => key(r.kind, r.occurredAt, r.lat, r.lng, r.hailSizeInches, r.windSpeedKnots)).sort()).toEqual(
+      demo
+        .stormReports()
+        .filter((r) => inBox(r.location, demo.bbox))
+        .map((r) => key(r.kind, r.occurredAt, r.location.lat, r.location.lng, r.hailSizeInches, r.windSpeedKnots))
+        .sort(),
+    );
   });
 });

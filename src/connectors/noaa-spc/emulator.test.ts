@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sharedFixtures } from '../../core/testing/fixtures';
 import type { EmulatorResponse } from '../../emulators/route-types';
-import { KNOTS_PER_MPH, parseSpcReports } from './parse';
+import { createDemoWorld } from '../../demo/world';
+import { KNOTS_PER_MPH, parseSpcReports, reportDayOf, yymmddOf } from './parse';
 import { noaaSpcEmulator } from './emulator';
 import { STORM_TEST_REPORTS, stormTestWorld } from './storm-world.testkit';
 
@@ -79,5 +80,25 @@ describe('NOAA SPC emulator', () => {
     const today = await ask('/climo/reports/today_filtered_torn.csv');
     expect([today.status, text(today).split('\n')[0]]).toEqual([200, 'Time,F_Scale,Location,County,State,Lat,Lon,Comments']);
     expect((await ask('/climo/reports/yesterday_hail.csv')).status).toBe(200);
+  });
+});
+
+describe('NOAA SPC emulator on the demo territory', () => {
+  it("serves every demo storm report on its report day, the parser reading back the World's facts", async () => {
+    const demo = createDemoWorld({ properties: 2_000, asOf: '2025-06-01' });
+    const truth = [...demo.stormReports()];
+    const days = [...new Set(truth.map((r) => reportDayOf(Date.parse(r.occurredAt))))];
+    expect(days.length).toBeGreaterThanOrEqual(3);
+    const parsed = [];
+    for (const day of days) {
+      const response = await noaaSpcEmulator.handle({ method: 'GET', path: `/climo/reports/${yymmddOf(day)}_rpts_filtered.csv`, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) }, demo);
+      const result = parseSpcReports(String(response.body), { reportDay: day });
+      expect(result.rejected).toEqual([]);
+      parsed.push(...result.reports);
+    }
+    const key = (kind: string, at: string, lat: number, lng: number, size: number | null) => `${kind} ${Date.parse(at)} ${lat.toFixed(2)} ${lng.toFixed(2)} ${size}`;
+    expect(parsed.map((r) => key(r.kind, r.occurredAt, r.lat, r.lng, r.hailSizeInches)).sort()).toEqual(
+      truth.map((r) => key(r.kind, r.occurredAt, r.location.lat, r.location.lng, r.hailSizeInches)).sort(),
+    );
   });
 });
