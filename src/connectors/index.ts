@@ -4,8 +4,10 @@
  */
 export * as arcgisParcels from './arcgis-parcels';
 export * as socrataPermits from './socrata-permits';
+export * as propertyRecords from './property-records';
 export * as nominatim from './nominatim';
 export * as osmOverpass from './osm-overpass';
 export * as censusAcs from './census-acs';
+export * as censusGeocoder from './census-geocoder';
 export * as nceiStormEvents from './ncei-storm-events';
 export * as noaaSpc from './noaa-spc';

@@ -1,8 +1,10 @@
 import { arcgisParcelsEmulator } from '../connectors/arcgis-parcels/emulator';
 import { socrataPermitsEmulator } from '../connectors/socrata-permits/emulator';
+import { propertyRecordsEmulator } from '../connectors/property-records/emulator';
 import { nominatimEmulator } from '../connectors/nominatim/emulator';
 import { overpassEmulator } from '../connectors/osm-overpass/emulator';
 import { censusAcsEmulator } from '../connectors/census-acs/emulator';
+import { censusGeocoderEmulator } from '../connectors/census-geocoder/emulator';
 import { nceiStormEventsEmulator } from '../connectors/ncei-storm-events/emulator';
 import { noaaSpcEmulator } from '../connectors/noaa-spc/emulator';
 import type { EmulatorRoute } from './route-types';
@@ -18,7 +20,9 @@ export const ALL_ROUTES: readonly EmulatorRoute[] = [
   overpassEmulator,
   arcgisParcelsEmulator,
   socrataPermitsEmulator,
+  propertyRecordsEmulator,
   nominatimEmulator,
+  censusGeocoderEmulator,
   censusAcsEmulator,
   noaaSpcEmulator,
   nceiStormEventsEmulator,
