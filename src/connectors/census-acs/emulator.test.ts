@@ -23,6 +23,14 @@ describe('Census ACS emulator', () => {
     expect(figures).toEqual(ACS_TEST_TRACTS.filter((t) => t.countyFips === '085').map((t) => t.figures));
   });
 
+  it('takes the nesting as one or several `in` parameters', async () => {
+    const split = await censusAcsEmulator.handle(
+      { method: 'GET', path: '/2022/acs/acs5', query: new URLSearchParams(`get=${GET}&for=tract:*&in=state:48&in=county:121`), headers: {}, body: Buffer.alloc(0) },
+      world,
+    );
+    expect(parseAcsResponse(text(split), { vintage: 2022, geography: 'tract' }).figures.map((f) => f.geoid)).toEqual(['48121021704']);
+  });
+
   it('writes the real layout: header first, strings, geography columns last, one row per line, sentinels for withheld medians', async () => {
     const body = text(await ask('/2022/acs/acs5', { get: GET, for: 'tract:*', in: 'state:48 county:085' }));
     const lines = body.split('\n');

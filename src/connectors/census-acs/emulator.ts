@@ -56,7 +56,8 @@ function answer(request: EmulatorRequest, world: World, vintage: number): Emulat
   if (unknown) return censusError(`error: error: unknown variable '${unknown}'`);
 
   const forClause = parseClause(request.query.get('for') ?? '');
-  const inClauses = (request.query.get('in') ?? '').split(/\s+/).filter(Boolean).map(parseClause);
+  // Census takes the nesting as one `in` ("state:48 county:085") or as several `in` parameters.
+  const inClauses = request.query.getAll('in').join(' ').split(/\s+/).filter(Boolean).map(parseClause);
   if (!forClause || inClauses.some((clause) => clause === null)) return censusError(HIERARCHY_ERROR);
   const within = new Map(inClauses.map((clause) => [clause!.level, clause!.values]));
   const areas = areasFor(world, forClause.level, within, vintage);
