@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { resolveDataDir } from '../../core/data-dir';
+import { createDemoWorld, DEFAULT_DEMO_PROPERTIES, MAX_DEMO_PROPERTIES } from '../../demo';
 import { openDatabase, runMigrations, type Db } from '../../core/store';
 import { applyEmulatorBaseUrls, startEmulators, type AppliedBaseUrls, type Emulators } from '../../emulators/server';
 import { tinyWorld } from '../../emulators/tiny-world';
@@ -16,23 +17,30 @@ import { DATA_HELP, dataOption, portOption } from '../options';
 const emulatorsArgs = z.object({
   port: portOption.optional(),
   demo: z.boolean().optional(),
+  properties: z
+    .string()
+    .regex(/^\d{1,7}$/, 'must be a whole number of properties')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1').max(MAX_DEMO_PROPERTIES, `must be at most ${MAX_DEMO_PROPERTIES}`))
+    .optional(),
   apply: z.boolean().optional(),
   data: dataOption.optional(),
   json: z.boolean().optional(),
   positionals: z.array(z.string()).max(0, 'emulators takes no arguments, only options'),
-});
+}).refine((args) => args.properties === undefined || args.demo, { message: '--properties needs --demo', path: ['properties'] });
 type EmulatorsArgs = z.output<typeof emulatorsArgs>;
 
 export const emulatorsCommand = defineCommand({
   name: 'emulators',
   summary: 'serve loopback emulators of every data source (for testing by hand, no network)',
-  usage: 'fishmouth emulators [--port N] [--demo] [--apply] [--data DIR] [--json]',
+  usage: 'fishmouth emulators [--port N] [--demo [--properties N]] [--apply] [--data DIR] [--json]',
   help: [
     'Serves every data source (Overpass, Nominatim, the Census geocoder…) on 127.0.0.1 under one',
     'port, each under its own path, answering in the real format from a built-in world.',
     '',
     '  --port N          the port to listen on (default: any free port)',
-    '  --demo            serve the demo territory (when not yet available: the tiny test street, said so)',
+    `  --demo            serve the demo territory (default: a six-house test street)`,
+    `  --properties N    houses in the demo territory (default ${DEFAULT_DEMO_PROPERTIES.toLocaleString('en-US')})`,
     '  --apply           point the data folder\'s sources at the emulators until stopped, then restore them',
     DATA_HELP,
     '  --json            print one JSON document ({ url, baseUrls, world }) once listening',
@@ -42,6 +50,7 @@ export const emulatorsCommand = defineCommand({
   options: {
     port: { type: 'string' },
     demo: { type: 'boolean' },
+    properties: { type: 'string' },
     apply: { type: 'boolean' },
     data: { type: 'string' },
     json: { type: 'boolean' },
@@ -51,13 +60,9 @@ export const emulatorsCommand = defineCommand({
   run: (args, ctx) => runEmulators(args, ctx),
 });
 
-/**
- * The world to serve. Note: the demo territory generator (src/demo) is wired here once it
- * exists; until then --demo serves the tiny street and says so.
- */
-function chooseWorld(demo: boolean): { world: World; note: string | null } {
-  const world = tinyWorld();
-  return { world, note: demo ? 'The demo territory generator is not available in this build; serving the tiny test street instead.' : null };
+/** The demo territory (the same seed as `fishmouth demo`), or the six-house test street. */
+function chooseWorld(args: EmulatorsArgs): World {
+  return args.demo ? createDemoWorld(args.properties === undefined ? {} : { properties: args.properties }) : tinyWorld();
 }
 
 async function runEmulators(args: EmulatorsArgs, ctx: CliContext): Promise<ExitCode> {
@@ -67,7 +72,7 @@ async function runEmulators(args: EmulatorsArgs, ctx: CliContext): Promise<ExitC
     else ctx.stderr.write(`fishmouth emulators: ${message}\n`);
     return EXIT.failure;
   };
-  const { world, note } = chooseWorld(args.demo ?? false);
+  const world = chooseWorld(args);
   let emulators: Emulators;
   try {
     emulators = await startEmulators({ world, port: args.port ?? 0 });
@@ -89,9 +94,8 @@ async function runEmulators(args: EmulatorsArgs, ctx: CliContext): Promise<ExitC
   }
 
   if (args.json) {
-    out(JSON.stringify({ ok: true, url: emulators.url, baseUrls: emulators.baseUrls, world: world.name, note, applied: applied?.applied ?? [] }));
+    out(JSON.stringify({ ok: true, url: emulators.url, baseUrls: emulators.baseUrls, world: world.name, applied: applied?.applied ?? [] }));
   } else {
-    if (note) out(note);
     out(`Emulators of ${Object.keys(emulators.baseUrls).length} sources on ${emulators.url}, serving "${world.name}":`);
     for (const [source, url] of Object.entries(emulators.baseUrls)) out(`  ${source.padEnd(20)} ${url}`);
     if (applied) out(`The data folder's sources (${applied.applied.join(', ')}) point here until this stops.`);
