@@ -5,7 +5,6 @@
 export * as arcgisParcels from './arcgis-parcels';
 export * as socrataPermits from './socrata-permits';
 export * as propertyRecords from './property-records';
-export * as propertyRecords from './property-records';
 export * as nominatim from './nominatim';
 export * as osmOverpass from './osm-overpass';
 export * as censusAcs from './census-acs';

@@ -1,7 +1,6 @@
 import { arcgisParcelsEmulator } from '../connectors/arcgis-parcels/emulator';
 import { socrataPermitsEmulator } from '../connectors/socrata-permits/emulator';
 import { propertyRecordsEmulator } from '../connectors/property-records/emulator';
-import { propertyRecordsEmulator } from '../connectors/property-records/emulator';
 import { nominatimEmulator } from '../connectors/nominatim/emulator';
 import { overpassEmulator } from '../connectors/osm-overpass/emulator';
 import { censusAcsEmulator } from '../connectors/census-acs/emulator';
@@ -21,7 +20,6 @@ export const ALL_ROUTES: readonly EmulatorRoute[] = [
   overpassEmulator,
   arcgisParcelsEmulator,
   socrataPermitsEmulator,
-  propertyRecordsEmulator,
   propertyRecordsEmulator,
   nominatimEmulator,
   censusGeocoderEmulator,
