@@ -55,8 +55,8 @@ export {
   type Property,
   type PropertySource,
 } from './property-rows';
+export { findPropertyFor } from './property-matching';
 export {
-  findPropertyFor,
   observationHash,
   refreshPropertyCompleteness,
   refreshRoofPermitDate,

@@ -5,7 +5,8 @@ import { newId } from '../ids';
 import { nowIso, statement, writeTransaction, type Db } from './database';
 import { parseInput, parseRow } from './errors';
 import { payloadHash } from './payload-hash';
-import { findPropertyFor, refreshRoofPermitDate } from './properties';
+import { findPropertyFor } from './property-matching';
+import { refreshRoofPermitDate } from './properties';
 
 /**
  * Building permits (Socrata portals, imports): a local cache of public records, each linked to the

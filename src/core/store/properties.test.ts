@@ -148,6 +148,22 @@ describe('upsertPropertyObservation', () => {
     expect(getProperty(db, propertyId)!.yearBuilt).toBe(1949);
   });
 
+  it('keeps the house, not the garage, when two outlines of one source carry the same address', () => {
+    const { propertyId } = upsertPropertyObservation(db, osmHouse);
+    const garage = {
+      ...osmHouse,
+      sourceRecordId: 'way/1002',
+      buildingType: 'garage',
+      footprint: { type: 'Polygon' as const, coordinates: [[[-97.7299, 30.26], [-97.72985, 30.26], [-97.72985, 30.26004], [-97.7299, 30.26004], [-97.7299, 30.26]]] as [number, number][][] },
+    };
+    expect(upsertPropertyObservation(db, garage)).toMatchObject({ propertyId, outcome: 'linked', updatedFields: [] });
+    expect(getProperty(db, propertyId)!.buildingType).toBe('house');
+    expect(getProperty(db, propertyId)!.footprint).toEqual(osmHouse.footprint);
+    // The house's own way may still correct its outline.
+    const corrected = { ...osmHouse, footprint: footprintAt(-97.73001, 30.26) };
+    expect(upsertPropertyObservation(db, corrected).updatedFields).toContain('footprint');
+  });
+
   it('places an observation with only a location on the roof it falls on (spatial fallback)', () => {
     const { propertyId } = upsertPropertyObservation(db, osmHouse);
     const point = observation({ source: 'import:csv', sourceRecordId: 'loc:30.26005,-97.72992', location: { lat: 30.26005, lng: -97.72992 }, ownerOccupied: false });

@@ -1,19 +1,10 @@
-import {
-  SAME_PLACE_METERS,
-  addressesConflict,
-  distanceMeters,
-  keyOfNormalised,
-  localitiesCompatible,
-  metersToDegrees,
-  normaliseAddress,
-  pointInPolygon,
-  polygonCentroid,
-} from '../address';
-import type { LatLng } from '../domain/geo';
+import { SAME_PLACE_METERS, distanceMeters, keyOfNormalised, metersToDegrees, normaliseAddress, pointInPolygon, polygonCentroid } from '../address';
+import type { LatLng, Polygon } from '../domain/geo';
 import { propertyObservationSchema, type PostalAddress, type PropertyObservation } from '../domain/records';
 import { nowIso, statement, writeTransaction, type Db } from './database';
 import { StoreError, parseInput, parseRow } from './errors';
-import { computeCompleteness, mergeFields, type FieldValues, type MergedField } from './property-merge';
+import { computeCompleteness, mergeFields, sourceRank, type FieldValues, type MergedField } from './property-merge';
+import { findMatchingProperty } from './property-matching';
 import { payloadHash } from './payload-hash';
 import { getProperty, getPropertySource, propertiesTable, propertyRowSchema, type Property } from './property-rows';
 import { writeSynced, type ColumnValue } from './synced';
@@ -110,7 +101,8 @@ export function upsertPropertyObservation(db: Db, observation: PropertyObservati
     }
 
     const incoming = observedFields(obs, address, location);
-    const result = property ? mergeIntoProperty(db, property, incoming, obs.source, options) : createProperty(db, incoming, obs.source, key, options);
+    const ownRecord = link !== null && property !== null && link.propertyId === property.id;
+    const result = property ? mergeIntoProperty(db, property, incoming, obs.source, { ...options, ownRecord }) : createProperty(db, incoming, obs.source, key, options);
     saveSourceLink(db, obs, result.propertyId, hash);
     if (result.created || result.newKey) linkWaitingPermits(db, result.propertyId);
     const outcome = result.created ? 'created' : result.updatedFields.length > 0 ? 'updated' : link ? 'unchanged' : 'linked';
@@ -194,7 +186,8 @@ function createProperty(db: Db, incoming: FieldValues, source: string, key: stri
   return { propertyId: row.id, created: true, updatedFields: merged.changed, newKey: key };
 }
 
-function mergeIntoProperty(db: Db, property: Property, incoming: FieldValues, source: string, options: UpsertPropertyOptions): WriteResult {
+function mergeIntoProperty(db: Db, property: Property, observed: FieldValues, source: string, options: UpsertPropertyOptions & { ownRecord: boolean }): WriteResult {
+  const incoming = withoutSmallerOutline(db, property, observed, source, options.ownRecord);
   const merged = mergeFields(currentFields(property), property.fieldSources, incoming, source);
   let newKey: string | null = null;
   const changedAddress = merged.changed.some((field) => (ADDRESS_FIELDS as readonly string[]).includes(field));
@@ -223,6 +216,32 @@ function mergeIntoProperty(db: Db, property: Property, incoming: FieldValues, so
     writeSynced(db, propertiesTable, 'update', { id: property.id, ...columns, field_sources: merged.fieldSources });
   }
   return { propertyId: property.id, created: false, updatedFields, newKey };
+}
+
+/**
+ * Two outlines of equal rank for one address (a house and its garage, both tagged with the
+ * address): the larger is the house and keeps the property; the smaller one's outline, point,
+ * type, storeys and roof are not taken. A better-ranked source still replaces the outline whatever its size.
+ */
+function withoutSmallerOutline(db: Db, property: Property, incoming: FieldValues, source: string, ownRecord: boolean): FieldValues {
+  const outline = incoming.footprint as Polygon | null | undefined;
+  const heldSource = property.fieldSources.footprint;
+  if (!outline || !property.footprint || heldSource === undefined) return incoming;
+  // The one record of this source on the property is correcting its own outline.
+  const records = statement(db, 'SELECT count(*) FROM property_sources WHERE property_id = ? AND source = ?').pluck().get(property.id, source) as number;
+  if (records <= 1 && heldSource === source && ownRecord) return incoming;
+  if (sourceRank('footprint', source) !== sourceRank('footprint', heldSource)) return incoming;
+  if (outlineArea(outline) >= outlineArea(property.footprint)) return incoming;
+  // The smaller building's own facts (its type, storeys, roof) describe the garage, not the house.
+  const { footprint: _footprint, location: _location, buildingType: _type, levels: _levels, roofMaterial: _roof, ...rest } = incoming;
+  return rest;
+}
+
+function outlineArea(polygon: Polygon): number {
+  const ring = polygon.coordinates[0]!;
+  let twice = 0;
+  for (let i = 0; i < ring.length - 1; i++) twice += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
+  return Math.abs(twice / 2);
 }
 
 function dropAddressChanges(merged: ReturnType<typeof mergeFields>, property: Property): void {
@@ -279,59 +298,6 @@ function saveSourceLink(db: Db, obs: PropertyObservation, propertyId: string, ha
 export function observationHash(obs: PropertyObservation): string {
   const { observedAt: _observedAt, ...facts } = obs;
   return payloadHash(facts);
-}
-
-interface MatchQuery {
-  address: PostalAddress;
-  key: string | null;
-  location: LatLng | null;
-  /** The observation's source: another record of the same source is never the same building. */
-  source: string | null;
-}
-
-/** The live property an address and/or location describes, by the matching rules (permits use it). */
-export function findPropertyFor(db: Db, where: { address: PostalAddress; location: LatLng | null }): Property | null {
-  const address = normaliseAddress(where.address);
-  const found = findMatchingProperty(db, { address, key: keyOfNormalised(address), location: where.location, source: null });
-  return found && !found.deleted ? found : null;
-}
-
-/** The matching rules of core/address/match.ts, in order. A deleted property matched by key is returned (it stays deleted). */
-function findMatchingProperty(db: Db, query: MatchQuery): Property | null {
-  if (query.key !== null) {
-    const byKey = statement(db, 'SELECT * FROM properties WHERE address_key = ?').get(query.key);
-    if (byKey !== undefined) return parseRow(propertyRowSchema, byKey, 'property');
-    const streetKey = query.key.slice(0, query.key.indexOf('|') + 1);
-    const sameStreet = statement(db, 'SELECT * FROM properties WHERE address_key >= ? AND address_key < ? AND deleted = 0')
-      .all(streetKey, `${streetKey.slice(0, -1)}}`)
-      .map((row) => parseRow(propertyRowSchema, row, 'property'))
-      .filter((candidate) => localitiesCompatible(query.address, candidate.address as PostalAddress));
-    if (sameStreet.length === 1) return sameStreet[0]!;
-  }
-  return query.location ? nearbyProperty(db, query, query.location) : null;
-}
-
-function nearbyProperty(db: Db, query: MatchQuery, point: LatLng): Property | null {
-  const span = metersToDegrees(SAME_PLACE_METERS, point.lat);
-  const candidates = statement(
-    db,
-    `SELECT p.* FROM properties_rtree r JOIN properties p ON p.rid = r.rid
-     WHERE r.min_lng <= ? AND r.max_lng >= ? AND r.min_lat <= ? AND r.max_lat >= ? AND p.deleted = 0
-       AND (? IS NULL OR NOT EXISTS (SELECT 1 FROM property_sources s WHERE s.property_id = p.id AND s.source = ?))`,
-  )
-    .all(point.lng + span.lng, point.lng - span.lng, point.lat + span.lat, point.lat - span.lat, query.source, query.source)
-    .map((row) => parseRow(propertyRowSchema, row, 'property'));
-  let best: { property: Property; inside: boolean; meters: number } | null = null;
-  for (const candidate of candidates) {
-    // Two keyed addresses never merge by distance alone (a row of townhouses is closer than 15 m).
-    if (query.key !== null && candidate.addressKey !== null) continue;
-    if (addressesConflict(query.address, candidate.address as PostalAddress)) continue;
-    const inside = candidate.footprint !== null && pointInPolygon(point, candidate.footprint);
-    const meters = candidate.location ? distanceMeters(point, candidate.location) : Number.POSITIVE_INFINITY;
-    if (!inside && meters > SAME_PLACE_METERS) continue;
-    if (!best || (inside && !best.inside) || (inside === best.inside && meters < best.meters)) best = { property: candidate, inside, meters };
-  }
-  return best?.property ?? null;
 }
 
 /**

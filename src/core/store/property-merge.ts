@@ -106,7 +106,7 @@ export const FIELD_PRECEDENCE: Record<MergedField, readonly SourceFamily[]> = {
 };
 
 /** Lower is better; a family not listed ranks after every listed one. */
-function rank(field: MergedField, source: string): number {
+export function sourceRank(field: MergedField, source: string): number {
   const list = FIELD_PRECEDENCE[field];
   const index = list.indexOf(sourceFamily(source));
   return index === -1 ? list.length : index;
@@ -136,13 +136,13 @@ export function mergeFields(current: FieldValues, currentSources: Readonly<Recor
     if (next === null || next === undefined) continue;
     const held = current[field];
     const heldSource = currentSources[field];
-    const better = heldSource === undefined ? true : rank(field, source) <= rank(field, heldSource);
+    const better = heldSource === undefined ? true : sourceRank(field, source) <= sourceRank(field, heldSource);
     if (held === null || held === undefined) {
       values[field] = next;
       fieldSources[field] = source;
       changed.push(field);
     } else if (sameValue(held, next)) {
-      if (heldSource === undefined || rank(field, source) < rank(field, heldSource)) fieldSources[field] = source;
+      if (heldSource === undefined || sourceRank(field, source) < sourceRank(field, heldSource)) fieldSources[field] = source;
     } else if (better) {
       values[field] = next;
       fieldSources[field] = source;

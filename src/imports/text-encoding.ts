@@ -1,0 +1,52 @@
+import iconv from 'iconv-lite';
+import type { Readable, Transform } from 'node:stream';
+import { openDecompressed, streamFailure, type InputFile } from './file-input';
+
+/**
+ * Which character encoding a text file a user saved is in, and a decoder for it. Spreadsheets
+ * write UTF-8 with or without a byte-order mark, UTF-16 ("Unicode text") with one, or Windows-1252
+ * ("CSV" from older Excel): a BOM decides; without one, a file that is valid UTF-8 throughout is
+ * UTF-8, and anything else is read as Windows-1252 (which every byte sequence is).
+ *
+ *   detectEncoding(file)    → 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' (reads the file once)
+ *   decoderFor(encoding)    → a Transform from bytes to text, BOM removed
+ */
+
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+
+export async function detectEncoding(file: InputFile): Promise<TextEncoding> {
+  const stream: Readable = openDecompressed(file);
+  // Note: fatal decoding with { stream: true } checks sequences split across chunks too.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let first = true;
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      if (first) {
+        first = false;
+        if (bytes[0] === 0xff && bytes[1] === 0xfe) return finish(stream, 'utf-16le');
+        if (bytes[0] === 0xfe && bytes[1] === 0xff) return finish(stream, 'utf-16be');
+      }
+      try {
+        utf8.decode(bytes, { stream: true });
+      } catch {
+        return finish(stream, 'windows-1252');
+      }
+    }
+    utf8.decode();
+  } catch (error) {
+    if (error instanceof TypeError) return 'windows-1252'; // the final, incomplete sequence
+    throw streamFailure(error, file);
+  }
+  return 'utf-8';
+}
+
+function finish(stream: Readable, encoding: TextEncoding): TextEncoding {
+  stream.destroy();
+  return encoding;
+}
+
+export function decoderFor(encoding: TextEncoding): Transform {
+  // iconv-lite strips a leading BOM for UTF-8 and UTF-16 by default.
+  return iconv.decodeStream(encoding) as unknown as Transform;
+}
