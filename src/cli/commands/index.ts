@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { budgetCommand } from './budget';
 import { emulatorsCommand } from './emulators';
+import { importCommand } from './import';
 import { keysCommand } from './keys';
 import { serveCommand } from './serve';
 import { sourcesCommand } from './sources';
@@ -11,4 +12,4 @@ import { statusCommand } from './status';
  * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
  * module in this folder and one line here; the dispatcher needs no change.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, emulatorsCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand];
