@@ -189,7 +189,7 @@ class OsmXmlReader {
         return;
       }
       case 'member': {
-        const type = a['type'];
+        const type = String(a['type']);
         const ref = numberAttribute(a['ref']);
         if (this.current?.kind === 'relation' && (type === 'node' || type === 'way' || type === 'relation') && Number.isSafeInteger(ref)) {
           this.current.members.push({ type, ref, role: a['role'] ?? '', geometry: null });

@@ -30,6 +30,11 @@ export const KNOWN_API_KEYS = [
     label: 'Socrata app token',
     purpose: 'Building permits from city open-data portals. Free; a token avoids throttling.',
   },
+  {
+    name: 'property-records.api-key',
+    label: 'Property records API key',
+    purpose: 'Paid property records (ATTOM-style) that fill missing year built, value or occupancy, used only under the daily budget.',
+  },
 ] as const;
 export type KnownApiKeyName = (typeof KNOWN_API_KEYS)[number]['name'];
 
