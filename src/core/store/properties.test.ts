@@ -195,6 +195,25 @@ describe('upsertPropertyObservation', () => {
     expect(upsertPropertyObservation(db, permitStyle)).toMatchObject({ propertyId, outcome: 'updated' });
   });
 
+  it('attaches targeted enrichment to the property asked for, filling only what is missing', () => {
+    const { propertyId } = upsertPropertyObservation(db, osmHouse);
+    const paid = observation({
+      source: 'property-records',
+      sourceRecordId: 'attom:778899',
+      address: { houseNumber: '1208', street: 'E Seventh St', unit: null, city: 'Austin', state: 'TX', postcode: '78702' },
+      yearBuilt: 1950,
+      roofInstalledYear: 2012,
+      marketValueUsd: 401_000,
+      ownerOccupied: true,
+    });
+    const result = upsertPropertyObservation(db, paid, { propertyId });
+    expect(result).toMatchObject({ propertyId, outcome: 'updated' });
+    expect(result.updatedFields.sort()).toEqual(['marketValueUsd', 'ownerOccupied', 'roofInstalledYear', 'yearBuilt']);
+    expect(getProperty(db, propertyId)).toMatchObject({ yearBuilt: 1950, yearBuiltSource: 'property-records', roofInstalledYear: 2012, completeness: 0.9 });
+    // The address spelling of the paid record does not replace the key the property has.
+    expect(getProperty(db, propertyId)!.addressKey).toBe('1208 E 7TH ST|78702');
+  });
+
   it('keeps a property deleted on this device deleted when a source sees it again', () => {
     const { propertyId } = upsertPropertyObservation(db, osmHouse);
     writeSynced(db, propertiesTable, 'delete', { id: propertyId });
