@@ -139,6 +139,20 @@ describe('messy CSV address lists', () => {
     expect(getProperty(db, property.id)!.territoryId).toBe(territory.id);
   });
 
+  it('reads UTF-16 saved without a byte-order mark, and rejects a row with a stray quote by its line', async () => {
+    const unmarked = await importCsv(file('no-bom.csv', iconv.encode('address,city,state,zip\n5 Ash St,Austin,TX,78701\n', 'utf-16le')));
+    expect(unmarked).toMatchObject({ imported: 1, notes: ['Read as UTF-16 (little-endian) text with comma-separated columns.'] });
+    const quoted = await importCsv(file('stray-quote.csv', 'address,city,state,zip\n7 Ash St,Austin,TX,78701\n9 Ash St,Austin,"TX"x,78701\n'));
+    expect(quoted).toMatchObject({ imported: 1, rejected: 1 });
+    expect(quoted.rejections[0]).toMatchObject({ kind: 'unreadable-row', examples: [{ line: 3, reason: 'line 3: text follows the closing " of a field (a stray quote mark?)' }] });
+  });
+
+  it('refuses a binary file and an empty one as a whole', async () => {
+    const binary = await importCsv(file('sheet.csv', Buffer.concat([Buffer.from('address,zip\n'), Buffer.alloc(2000, 7)]))).catch((e: unknown) => e);
+    expect((binary as ImportError).message).toContain('is not a text file');
+    expect(((await importCsv(file('empty.csv', '')).catch((e: unknown) => e)) as ImportError).message).toContain('is empty');
+  });
+
   it('refuses a file without an address column, saying which columns it wants', async () => {
     const error = await importCsv(file('wrong.csv', 'name,phone\nJane,555-0100\n')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImportError);

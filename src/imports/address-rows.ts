@@ -157,7 +157,8 @@ export function observationFromRow(values: RowValues, ctx: RowContext): Extract<
   const key = keyOfNormalised(address);
   const recordId = key !== null ? `addr:${key}` : location !== null ? `loc:${location.lat.toFixed(6)},${location.lng.toFixed(6)}` : null;
   if (recordId === null) {
-    const given = [address.houseNumber, address.street, address.city, address.state, address.postcode].filter(Boolean).join(' ');
+    const whole = [address.houseNumber, address.street, address.city, address.state, address.postcode].filter(Boolean).join(' ');
+    const given = whole.length > 80 ? `${whole.slice(0, 77)}…` : whole;
     return reject(
       'incomplete-address',
       given

@@ -34,6 +34,11 @@ export async function* readAddressCsv(file: InputFile, ctx: CsvReadContext): Asy
   if (/^\s*<(!doctype html|html|\?xml)/i.test(sample)) {
     throw new ImportError('wrong-format', `${file.label} is a web page or XML, not a CSV file: save the list as CSV (comma-separated values) and import that.`);
   }
+  // Control characters other than tab and line breaks do not occur in text: this is a binary file.
+  const control = sample.match(/[\u0000-\u0008\u000B\u000E-\u001F\uFFFD]/g)?.length ?? 0;
+  if (control > Math.max(2, sample.length * 0.01)) {
+    throw new ImportError('wrong-format', `${file.label} is not a text file (a spreadsheet's own format, or damaged): save the list as CSV and import that.`);
+  }
   const delimiter = sniffDelimiter(sample);
   ctx.notes.push(`Read as ${describeEncoding(encoding)} text with ${DELIMITER_NAMES[delimiter]}-separated columns.`);
 
@@ -51,7 +56,7 @@ export async function* readAddressCsv(file: InputFile, ctx: CsvReadContext): Asy
   parser.on('skip', (error: CsvError) => {
     const { lines } = error as unknown as { lines?: unknown };
     const line = typeof lines === 'number' ? lines : null;
-    broken.push({ type: 'rejected', kind: 'unreadable-row', line, reason: `line ${line ?? '?'}: ${error.message.replace(/^Invalid Record Length: /, '')}` });
+    broken.push({ type: 'rejected', kind: 'unreadable-row', line, reason: `line ${line ?? '?'}: ${plainCsvError(error)}` });
   });
   const feeding = pipeline(openDecompressed(file), decoderFor(encoding), parser);
   feeding.catch(() => undefined); // the same failure reaches the loop below through the parser
@@ -97,6 +102,19 @@ export async function* readAddressCsv(file: InputFile, ctx: CsvReadContext): Asy
     await feeding;
   } catch (error) {
     throw streamFailure(error, file);
+  }
+}
+
+/** csv-parse's messages in the words of someone fixing a spreadsheet. */
+function plainCsvError(error: CsvError): string {
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field that starts on this line or above is never closed (a missing " mark)';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return 'text follows the closing " of a field (a stray quote mark?)';
+    default:
+      return error.message;
   }
 }
 
