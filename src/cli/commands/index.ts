@@ -1,8 +1,10 @@
 import type { CliCommand } from '../command';
 import { budgetCommand } from './budget';
+import { demoCommand } from './demo';
 import { emulatorsCommand } from './emulators';
 import { importCommand } from './import';
 import { keysCommand } from './keys';
+import { scanCommand } from './scan';
 import { serveCommand } from './serve';
 import { sourcesCommand } from './sources';
 import { spendCommand } from './spend';
@@ -12,4 +14,4 @@ import { statusCommand } from './status';
  * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
  * module in this folder and one line here; the dispatcher needs no change.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand, scanCommand, demoCommand];

@@ -5,6 +5,7 @@ import type { OrchestratorApiContract } from './orchestrator-api';
 import { apiKeysApi, type ApiKeysApi } from './secrets-api';
 import { costApi, type CostApi } from './cost-api';
 import { sourcesApi, type SourcesApi } from './sources-api';
+import { scanApi, type ScanApi } from './scan-api';
 import type { HostStatus, ServiceName } from './services';
 
 export type DiagnosticsResult = ResultOf<OrchestratorApiContract, 'diagnostics.run'>;
@@ -20,7 +21,7 @@ export interface LongCallOptions {
  * browser against the headless host the WebSocket client builds the identical object. Each entry is
  * a named operation of the orchestrator's contract, never a generic channel.
  */
-export interface FishMouthApi extends ApiKeysApi, CostApi, SourcesApi {
+export interface FishMouthApi extends ApiKeysApi, CostApi, SourcesApi, ScanApi {
   readonly transport: 'electron' | 'websocket';
   getStatus(): Promise<HostStatus>;
   onStatus(listener: (status: HostStatus) => void): () => void;
@@ -49,6 +50,7 @@ export function createFishMouthApi(
     ...apiKeysApi(client),
     ...costApi(client),
     ...sourcesApi(client),
+    ...scanApi(client),
     transport,
     getStatus: () => client.call('status.get', {}),
     onStatus: (listener) => client.on('status.changed', listener),

@@ -4,6 +4,7 @@ import { hostStatusSchema, serviceNameSchema } from './services';
 import { secretsMethods } from './secrets-api';
 import { costEvents, costMethods } from './cost-api';
 import { sourcesMethods } from './sources-api';
+import { scanEvents, scanMethods } from './scan-api';
 
 export const diagnosticCheckSchema = z.object({
   service: serviceNameSchema,
@@ -47,10 +48,12 @@ export const orchestratorApiContract = defineContract({
     ...secretsMethods,
     ...costMethods,
     ...sourcesMethods,
+    ...scanMethods,
   },
   events: {
     ...statusEvents,
     ...costEvents,
+    ...scanEvents,
   },
 });
 export type OrchestratorApiContract = typeof orchestratorApiContract;

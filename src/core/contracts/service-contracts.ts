@@ -5,8 +5,8 @@ import { defineContract } from '../rpc/contract';
  * (scraping, enrichment, imagery, inference, leads); every service also serves
  * `baseServiceContract` (info, ping).
  */
-export const scraperContract = defineContract({ name: 'scraper', methods: {}, events: {} });
-export const enrichmentContract = defineContract({ name: 'enrichment', methods: {}, events: {} });
+export { scraperContract } from './scraper-contract';
+export { enrichmentContract } from './enrichment-contract';
 export const imageProcessorContract = defineContract({ name: 'image-processor', methods: {}, events: {} });
 export const mlInferenceContract = defineContract({ name: 'ml-inference', methods: {}, events: {} });
 export const leadGeneratorContract = defineContract({ name: 'lead-generator', methods: {}, events: {} });

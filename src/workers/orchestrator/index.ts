@@ -4,11 +4,12 @@ import { runDiagnostics } from './diagnostics';
 import { secretsHandlers } from './secrets-handlers';
 import { costHandlers } from './cost-handlers';
 import { sourcesHandlers } from './sources-handlers';
+import { scanHandlers } from './scan-handlers';
 import type { HostStatus } from '../../core/contracts/services';
 
 /**
  * The orchestrator: the renderer's only counterpart. It relays the supervisor's table, checks the
- * other services over their links, and (in later issues) plans and drives pipeline runs.
+ * other services over their links, and plans and drives pipeline runs (territory scans).
  */
 runService({
   name: 'orchestrator',
@@ -26,6 +27,7 @@ runService({
       ...secretsHandlers(ctx),
       ...costHandlers(ctx),
       ...sourcesHandlers(ctx),
+      ...scanHandlers(ctx),
     };
   },
 });
