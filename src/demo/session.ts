@@ -5,15 +5,17 @@ import type { BBox } from '../core/domain/geo';
 import { writeTransaction, type Db } from '../core/store/database';
 import { createTerritory, deleteTerritory, listTerritories } from '../core/store/territories';
 import { applyEmulatorBaseUrls, type AppliedBaseUrls } from '../emulators/base-urls';
+import { PROPERTY_RECORDS_API_KEY_SECRET } from '../connectors/property-records/connector';
+import { openSecretVault, unlockHeadlessSecrets } from '../core/secrets';
 import type { DemoWorld } from './world';
 
 /**
  * What a data folder needs to scan the demo territory against the loopback emulators: the
  * sources pointed at the emulators (and, being loopback, freed of the public services' usage
- * limits), and the demo territory saved by name. `fishmouth demo`, the scan tests and bench/scan
+ * limits), the emulated records API's key in the vault, and the demo territory saved by name. `fishmouth demo`, the scan tests and bench/scan
  * all prepare a folder this way.
  *
- *   prepareDemoStore(db, world, baseUrls) → { territoryId, territoryName, restore() }
+ *   prepareDemoStore(db, world, baseUrls, { dataDir, env }) → { territoryId, territoryName, restore() }
  *
  * Note: the public services' limits (1 request a second for Overpass, 0.5 for government sources,
  * 0.1 and 100 a day for the paid source) protect those services; the emulators are this
@@ -29,6 +31,9 @@ export const DEMO_SCAN_OPTIONS: ScanOptionsInput = { county: 'demo', permitPorta
 export const LOOPBACK_LIMITS = { requestsPerSecond: 500, burst: 100, dailyCap: null } as const;
 const ACTOR = 'demo';
 
+/** Any key opens the emulated property-records API; this one says what it is if it is ever seen. */
+export const DEMO_RECORDS_KEY = 'demo-key-for-the-loopback-emulator';
+
 export interface PreparedDemoStore {
   territoryId: string;
   territoryName: string;
@@ -38,7 +43,14 @@ export interface PreparedDemoStore {
   restore(): void;
 }
 
-export function prepareDemoStore(db: Db, world: DemoWorld, baseUrls: Record<string, string>): PreparedDemoStore {
+export interface DemoKeyAccess {
+  /** The data folder (its key file unlocks the vault, as for the headless host). */
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function prepareDemoStore(db: Db, world: DemoWorld, baseUrls: Record<string, string>, keys: DemoKeyAccess): PreparedDemoStore {
+  const removeKey = saveDemoRecordsKey(db, keys);
   const applied = applyEmulatorBaseUrls(db, baseUrls);
   writeTransaction(db, () => {
     const current = readSourceOverrides(db).overrides;
@@ -53,5 +65,28 @@ export function prepareDemoStore(db: Db, world: DemoWorld, baseUrls: Record<stri
     territory = null;
   }
   territory ??= createTerritory(db, { name: DEMO_TERRITORY_NAME, geometry });
-  return { territoryId: territory.id, territoryName: territory.name, bbox: world.bbox, applied, restore: () => applied.restore() };
+  return {
+    territoryId: territory.id,
+    territoryName: territory.name,
+    bbox: world.bbox,
+    applied,
+    restore: () => {
+      applied.restore();
+      removeKey();
+    },
+  };
+}
+
+/**
+ * Saves the emulated records API's key in the folder's vault, unless a key is there already (a
+ * real one is left alone: the emulator takes any). Returns how to remove what it saved.
+ */
+function saveDemoRecordsKey(db: Db, keys: DemoKeyAccess): () => void {
+  // A copy: unlocking removes FISHMOUTH_MASTER_KEY from the environment it is given.
+  const unlocked = unlockHeadlessSecrets(keys.dataDir, { ...keys.env });
+  if (unlocked.kind === 'error') throw new Error(unlocked.message);
+  const vault = openSecretVault(db, unlocked.unlock);
+  if (vault.get(PROPERTY_RECORDS_API_KEY_SECRET) !== null) return () => {};
+  vault.set({ name: PROPERTY_RECORDS_API_KEY_SECRET, value: DEMO_RECORDS_KEY }, ACTOR);
+  return () => void vault.delete(PROPERTY_RECORDS_API_KEY_SECRET, ACTOR);
 }

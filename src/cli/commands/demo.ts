@@ -6,7 +6,6 @@ import { openDatabase, runMigrations, type Db } from '../../core/store';
 import { createDemoWorld, DEFAULT_DEMO_PROPERTIES, DEFAULT_DEMO_SEED, MAX_DEMO_PROPERTIES } from '../../demo/world';
 import { DEMO_SCAN_OPTIONS, DEMO_TERRITORY_NAME, prepareDemoStore, type PreparedDemoStore } from '../../demo/session';
 import { startEmulators, type Emulators } from '../../emulators/server';
-import { PROPERTY_RECORDS_API_KEY_SECRET } from '../../connectors/property-records/connector';
 import { HeadlessServerError, startHeadlessServer, type HeadlessServer } from '../../headless/server';
 import { defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
 import { createHeadlessHost, type HostCreation, type HostFactory } from '../headless-host';
@@ -21,9 +20,6 @@ import { connectToHost, formatScan, runningHostOn, scanOnHost, type HostApi } fr
  * first, a paid record only where a property stays incomplete, charged against the budget — and
  * prints what was found, spent and saved. With --serve the app stays up to look at the result.
  */
-
-/** Any key opens the emulated property-records API; this one says what it is if it is ever seen. */
-const DEMO_RECORDS_KEY = 'demo-key-for-the-loopback-emulator';
 
 const wholeNumber = (label: string) => z.string().regex(/^\d+$/, `${label} must be a whole number`).transform(Number);
 
@@ -103,27 +99,19 @@ async function runDemo(args: DemoArgs, ctx: CliContext, createHost: HostFactory)
   let prepared: PreparedDemoStore | null = null;
   let created: HostCreation | null = null;
   let server: HeadlessServer | null = null;
-  const undo: { demoKey?: () => Promise<void> } = {};
   let link: HostApi | null = null;
   try {
     emulators = await startEmulators({ world });
     say(`Emulators of ${Object.keys(emulators.baseUrls).length} sources on ${emulators.url}`);
     db = openDatabase(dataDir);
     runMigrations(db);
-    prepared = prepareDemoStore(db, world, emulators.baseUrls);
+    prepared = prepareDemoStore(db, world, emulators.baseUrls, { dataDir, env: ctx.env });
     created = await createHost({ dataDir, workersDir: ctx.workersDir, version: ctx.version, logLevel: args['log-level'], env: ctx.env });
     if (created.kind === 'error') return fail('cannot-start', created.message);
     await created.host.start();
     say('Services ready; scanning…');
 
     link = connectToHost(created.host);
-    // The emulated records API takes any key; a key the folder already holds (a real one) is left alone.
-    const keys = await link.api.listApiKeys();
-    if (!keys.keys.some((key) => key.name === PROPERTY_RECORDS_API_KEY_SECRET)) {
-      await link.api.saveApiKey({ name: PROPERTY_RECORDS_API_KEY_SECRET, value: DEMO_RECORDS_KEY });
-      const api = link.api;
-      undo.demoKey = async () => void (await api.deleteApiKey(PROPERTY_RECORDS_API_KEY_SECRET));
-    }
     const outcome = await scanOnHost(link, { territory: DEMO_TERRITORY_NAME, options: DEMO_SCAN_OPTIONS }, ctx, { quiet: Boolean(args.json) });
     if (outcome.kind === 'stopped') {
       ctx.stderr.write(`${outcome.signal}: stopped.${temporary ? '' : ' Run the same command again to resume the scan.'}\n`);
@@ -155,7 +143,6 @@ async function runDemo(args: DemoArgs, ctx: CliContext, createHost: HostFactory)
     return EXIT.ok;
   } finally {
     await server?.close();
-    await undo.demoKey?.().catch(() => undefined);
     link?.close();
     if (created?.kind === 'ready') {
       await created.host.stop();
