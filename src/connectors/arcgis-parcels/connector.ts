@@ -1,5 +1,5 @@
 import type { BBox } from '../../core/domain/geo';
-import { acquire } from '../../core/cost/rate-limiter';
+import { takeRateToken } from '../../core/http/rate-token';
 import type { SourcePolicy } from '../../core/cost/source-policy';
 import { sourcePolicy } from '../../core/cost/sources';
 import { httpRequest, type HttpRequest } from '../../core/http/client';
@@ -102,15 +102,7 @@ class LayerSession {
 
   async call(request: Omit<HttpRequest, 'expect' | 'signal' | 'timeoutMs' | 'retries'>): Promise<unknown> {
     if (!this.tokenHeld) {
-      const wait = await acquire(this.db, ARCGIS_SOURCE_ID, this.policy, { ...(this.options.signal ? { signal: this.options.signal } : {}), maxWaitMs: this.options.maxRateWaitMs ?? 30_000 });
-      if (!wait.ok) {
-        throw new ConnectorError({
-          kind: wait.reason === 'cancelled' ? 'cancelled' : 'rate-limited',
-          source: ARCGIS_SOURCE_ID,
-          message: `${this.label}: ${wait.message}`,
-          ...(wait.retryAfterMs === null ? {} : { retryAfterMs: wait.retryAfterMs }),
-        });
-      }
+      await takeRateToken(this.db, this.policy, this.options);
     }
     this.tokenHeld = false;
     this.requests += 1;

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { acquire } from '../../core/cost/rate-limiter';
+import { takeRateToken } from '../../core/http/rate-token';
 import type { SourcePolicy } from '../../core/cost/source-policy';
 import { sourcePolicy } from '../../core/cost/sources';
 import { bboxSchema, type BBox } from '../../core/domain/geo';
@@ -63,11 +63,11 @@ export async function fetchStormEvents(db: Db, request: StormEventsRequest, opti
     ...(options.retries === undefined ? {} : { retries: options.retries }),
   };
 
-  if (!(options.firstRequestAcquired ?? true)) await takeToken(db, policy, options);
+  if (!(options.firstRequestAcquired ?? true)) await takeRateToken(db, policy, options);
   const listing = await httpRequest(policy, { path: STORM_EVENTS_FOLDER, expect: 'text', accept: ['text/html'], timeoutMs: options.timeoutMs ?? 60_000, ...common });
   const file = latestDetailsFile(parseStormEventsListing(String(listing.body)), request.year);
 
-  await takeToken(db, policy, options);
+  await takeRateToken(db, policy, options);
   const download = await httpRequest(policy, {
     path: `${STORM_EVENTS_FOLDER}${file.fileName}`,
     expect: 'bytes',
@@ -96,13 +96,3 @@ function checkRequest(request: StormEventsRequest): void {
   }
 }
 
-async function takeToken(db: Db, policy: SourcePolicy, options: StormEventsCallOptions): Promise<void> {
-  const wait = await acquire(db, STORM_EVENTS_SOURCE, policy, { ...(options.signal ? { signal: options.signal } : {}), maxWaitMs: options.maxRateWaitMs ?? 30_000 });
-  if (wait.ok) return;
-  throw new ConnectorError({
-    kind: wait.reason === 'cancelled' ? 'cancelled' : 'rate-limited',
-    source: STORM_EVENTS_SOURCE,
-    message: `${policy.name}: ${wait.message}`,
-    ...(wait.retryAfterMs === null ? {} : { retryAfterMs: wait.retryAfterMs }),
-  });
-}

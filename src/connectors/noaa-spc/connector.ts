@@ -1,4 +1,4 @@
-import { acquire } from '../../core/cost/rate-limiter';
+import { takeRateToken } from '../../core/http/rate-token';
 import type { SourcePolicy } from '../../core/cost/source-policy';
 import { sourcePolicy } from '../../core/cost/sources';
 import type { StormKind, StormReport } from '../../core/domain/records';
@@ -65,7 +65,7 @@ export async function fetchSpcReports(db: Db, day: SpcDay, kinds: readonly Storm
   const files: SpcFile[] = [];
   let tokenHeld = options.firstRequestAcquired ?? true;
   for (const kind of [...new Set(kinds)]) {
-    if (!tokenHeld) await takeToken(db, policy, options);
+    if (!tokenHeld) await takeRateToken(db, policy, options);
     tokenHeld = false;
     const path = spcReportPath(day, reportDay, kind);
     try {
@@ -108,13 +108,3 @@ export function spcReportPath(day: SpcDay, reportDay: ReportDay, kind: StormKind
   return `/climo/reports/${yymmddOf(reportDay)}_rpts_filtered_${word}.csv`;
 }
 
-async function takeToken(db: Db, policy: SourcePolicy, options: SpcCallOptions): Promise<void> {
-  const wait = await acquire(db, SPC_SOURCE, policy, { ...(options.signal ? { signal: options.signal } : {}), maxWaitMs: options.maxRateWaitMs ?? 30_000 });
-  if (wait.ok) return;
-  throw new ConnectorError({
-    kind: wait.reason === 'cancelled' ? 'cancelled' : 'rate-limited',
-    source: SPC_SOURCE,
-    message: `${policy.name}: ${wait.message}`,
-    ...(wait.retryAfterMs === null ? {} : { retryAfterMs: wait.retryAfterMs }),
-  });
-}

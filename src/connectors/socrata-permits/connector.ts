@@ -1,6 +1,6 @@
 import type { BBox } from '../../core/domain/geo';
 import type { BuildingPermit } from '../../core/domain/records';
-import { acquire } from '../../core/cost/rate-limiter';
+import { takeRateToken } from '../../core/http/rate-token';
 import type { SourcePolicy } from '../../core/cost/source-policy';
 import { sourcePolicy } from '../../core/cost/sources';
 import { httpRequest } from '../../core/http/client';
@@ -125,8 +125,7 @@ export async function fetchSodaRows(
   let rows = 0;
   for (let offset = 0; ; offset += limit) {
     if (!tokenHeld) {
-      const wait = await acquire(db, SOCRATA_SOURCE_ID, policy, { ...(options.signal ? { signal: options.signal } : {}), maxWaitMs: options.maxRateWaitMs ?? 30_000 });
-      if (!wait.ok) throw new ConnectorError({ kind: wait.reason === 'cancelled' ? 'cancelled' : 'rate-limited', source: SOCRATA_SOURCE_ID, message: `${policy.name}: ${wait.message}`, ...(wait.retryAfterMs === null ? {} : { retryAfterMs: wait.retryAfterMs }) });
+      await takeRateToken(db, policy, options);
     }
     tokenHeld = false;
     let body: unknown;

@@ -12,3 +12,4 @@ export {
 } from './client';
 export { CONNECTOR_ERROR_KINDS, ConnectorError, connectorStepError, isConnectorError, isTransient, type ConnectorErrorInit, type ConnectorErrorKind } from './errors';
 export { decodeText, htmlTitle, isGzip, jsonEndsMidStructure, looksLikeHtml, parseJsonText } from './body';
+export { DEFAULT_MAX_RATE_WAIT_MS, takeRateToken } from './rate-token';
