@@ -33,9 +33,10 @@ describe('Settings → API keys view', () => {
       ['mapbox.access-token', null],
       ['census.api-key', '••••1234'],
       ['socrata.app-token', null],
+      ['property-records.api-key', null],
       ['zeta.token', '••••1234'],
     ]);
-    expect(apiKeyRows(undefined)).toHaveLength(4);
+    expect(apiKeyRows(undefined)).toHaveLength(5);
   });
 
   it('badges a key by its rotation state', () => {
