@@ -144,7 +144,7 @@ function expectNoDoubleCharge(rig: DemoScanRig, runId: string): void {
   expect([...perProperty.values()].every((count) => count === 1)).toBe(true);
   const withRecord = rig.db.prepare(`SELECT count(DISTINCT property_id) FROM property_sources WHERE source = 'property-records'`).pluck().get() as number;
   expect(withRecord).toBe(charged.filter((row) => row.outcome === 'hit').length);
-  const spent = rig.db.prepare('SELECT coalesce(sum(cost_micros), 0) FROM cost_ledger WHERE request_id = ?').pluck().get(runId) as number;
+  const spent = rig.db.prepare(`SELECT coalesce(sum(cost_micros), 0) FROM cost_ledger WHERE request_id LIKE ? || '%'`).pluck().get(runId) as number;
   expect(spent).toBe(charged.length * PRICE_MICROS);
 }
 

@@ -1,5 +1,6 @@
 import { connectToHost, type HostApi } from '../src/cli/commands/scan';
 import type { ScanStatus } from '../src/core/contracts/scan-api';
+import { scanPaidRequestId } from '../src/core/contracts/enrichment-contract';
 import { updateBudgetSettings } from '../src/core/cost/budget-settings';
 import { FishMouthHost } from '../src/core/host/host';
 import { createWorkerThreadAdapter } from '../src/core/host/worker-thread-adapter';
@@ -90,7 +91,7 @@ export async function demoScanRig(options: { properties: number; dailyBudgetMicr
 export function paidRows(db: Db, runId: string): Array<{ property_id: string; outcome: string; cost_micros: number; error_kind: string | null }> {
   return db
     .prepare(`SELECT property_id, outcome, cost_micros, error_kind FROM cost_ledger WHERE request_id = ? AND source = 'property-records' ORDER BY at`)
-    .all(runId) as Array<{ property_id: string; outcome: string; cost_micros: number; error_kind: string | null }>;
+    .all(scanPaidRequestId(runId)) as Array<{ property_id: string; outcome: string; cost_micros: number; error_kind: string | null }>;
 }
 
 /** Properties the enrich stage found incomplete (the paid stage's candidates). */

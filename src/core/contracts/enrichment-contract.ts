@@ -56,6 +56,14 @@ export const enrichResultSchema = z.object({
 });
 export type EnrichResult = z.infer<typeof enrichResultSchema>;
 
+/**
+ * The ledger request of a scan's paid stage: the per-request cap bounds what one scan may spend,
+ * and checking it reads this request's rows only (not the scan's many free attempts).
+ */
+export function scanPaidRequestId(runId: string): string {
+  return `${runId}:paid`;
+}
+
 export const paidRequestSchema = z.object({
   ...common,
   propertyId: z.string().min(1).max(100),

@@ -10,6 +10,7 @@ import { propertiesInBBox, type Property } from '../../core/store/property-rows'
 import { setPropertyCensusArea } from '../../core/store/properties';
 import type { z } from 'zod';
 import { acsVintage, type CensusChains } from './census-chains';
+import type { WriteTurns } from '../scraper/write-turns';
 
 /**
  * The census stage of a scan: which tract every property is in, and that tract's ACS figures.
@@ -28,9 +29,10 @@ import { acsVintage, type CensusChains } from './census-chains';
 export type CensusRequest = z.output<typeof censusRequestSchema>;
 
 const NEIGHBOUR_METERS = 400;
+const LINK_BATCH = 250;
 export const NEIGHBOUR_SOURCE = 'nearest-neighbour';
 
-export async function censusStage(db: Db, chains: CensusChains, request: CensusRequest, call: HandlerContext): Promise<CensusResult> {
+export async function censusStage(db: Db, chains: CensusChains, turns: WriteTurns, request: CensusRequest, call: HandlerContext): Promise<CensusResult> {
   const [west, south, east, north] = request.bbox;
   const properties = propertiesInBBox(db, request.bbox).filter(
     (property) => property.location !== null && property.location.lng >= west && property.location.lng <= east && property.location.lat >= south && property.location.lat <= north,
@@ -48,6 +50,7 @@ export async function censusStage(db: Db, chains: CensusChains, request: CensusR
     const outcome = await resolveNeed(chains.tracts, { properties: batch.map(batchAddress) }, options);
     if (!outcome.ok) {
       if (outcome.failure.kind === 'cancelled') throw new RpcError('cancelled', outcome.failure.message);
+      if (outcome.failure.kind === 'ledger-unavailable') throw new RpcError('timeout', outcome.failure.message);
       warnings.push(outcome.sourcesTried.at(-1)?.message ?? outcome.failure.message);
       continue;
     }
@@ -75,22 +78,26 @@ export async function censusStage(db: Db, chains: CensusChains, request: CensusR
     const outcome = await resolveNeed(chains.figures, { state: county.slice(0, 2), county: county.slice(2), vintage, tracts }, options);
     if (!outcome.ok) {
       if (outcome.failure.kind === 'cancelled') throw new RpcError('cancelled', outcome.failure.message);
+      if (outcome.failure.kind === 'ledger-unavailable') throw new RpcError('timeout', outcome.failure.message);
       warnings.push(outcome.sourcesTried.at(-1)?.message ?? outcome.failure.message);
       continue;
     }
     acsSource = outcome.source;
-    if (outcome.kind !== 'cache') {
-      const mine = new Set(tracts);
-      upsertCensusAreas(db, outcome.value.filter((figures) => mine.has(figures.geoid)), { source: outcome.source });
-    }
+    // Every tract of the county is kept, not just these: the next tiles' tracts are then on file.
+    if (outcome.kind !== 'cache') upsertCensusAreas(db, outcome.value, { source: outcome.source });
   }
 
-  writeTransaction(db, () => {
-    for (const property of properties) {
-      const tract = tractOf.get(property.id);
-      if (tract) setPropertyCensusArea(db, property.id, tract.geoid, tract.source);
-    }
-  });
+  // In batches, taking turns with the scraper, which writes to the same database meanwhile.
+  for (let start = 0; start < properties.length; start += LINK_BATCH) {
+    await turns.write(call.signal, () =>
+      writeTransaction(db, () => {
+        for (const property of properties.slice(start, start + LINK_BATCH)) {
+          const tract = tractOf.get(property.id);
+          if (tract && tract.geoid !== property.censusGeoid) setPropertyCensusArea(db, property.id, tract.geoid, tract.source);
+        }
+      }),
+    );
+  }
   const withFigures = Number(
     statement(db, 'SELECT count(*) FROM census_areas WHERE geoid IN (SELECT value FROM json_each(?))').pluck().get(JSON.stringify(geoids)),
   );

@@ -7,7 +7,8 @@ import { statement, type Db } from '../../core/store/database';
 import { propertiesInBBox } from '../../core/store/property-rows';
 import { refreshPropertyCompleteness } from '../../core/store/properties';
 import type { z } from 'zod';
-import { estimateValue, saveValueEstimate } from './estimate';
+import { estimateValue, saveValueEstimate, type TypicalAreas } from './estimate';
+import type { Pacer } from '../scraper/write-turns';
 import { FACTS_NEED, type FactsChains } from './facts-chain';
 import { completenessOf, factsOf, missingOf } from './facts';
 
@@ -30,20 +31,29 @@ export type EnrichRequest = z.output<typeof enrichRequestSchema>;
 
 const PROGRESS_EVERY = 200;
 
-export async function enrichTile(db: Db, chains: FactsChains, request: EnrichRequest, call: HandlerContext, resolving: Set<string>): Promise<EnrichResult> {
+export interface EnrichState {
+  /** Properties being resolved right now (two tiles may share an edge property). */
+  resolving: Set<string>;
+  typicalAreas: TypicalAreas;
+  /** Gaps in this loop of small writes, for the scraper's writes (write-turns.ts). */
+  pacer: Pacer;
+}
+
+export async function enrichTile(db: Db, chains: FactsChains, request: EnrichRequest, call: HandlerContext, state: EnrichState): Promise<EnrichResult> {
+  const { resolving, typicalAreas, pacer } = state;
   const [west, south, east, north] = request.bbox;
   const properties = propertiesInBBox(db, request.bbox).filter(
     (property) => property.location !== null && property.location.lng >= west && property.location.lng <= east && property.location.lat >= south && property.location.lat <= north,
   );
   const resolved = resolvedAlready(db, request.runId, properties.map((property) => property.id));
   const incomeKnown = new Map<string, boolean>();
-  const typicalAreas = new Map<string, number | null>();
   const incomplete: IncompleteProperty[] = [];
   const result: EnrichResult = { properties: properties.length, complete: 0, incomplete, parcelsJoined: 0, permitsLinked: 0, estimatedValues: 0 };
 
   for (const [index, stored] of properties.entries()) {
     if (call.signal.aborted) throw new RpcError('cancelled', 'Enrichment was cancelled.');
     if (index % PROGRESS_EVERY === 0) call.progress({ stage: 'enrich', done: index, total: properties.length });
+    await pacer.tick(call.signal);
     let property = stored;
     if (property.parcelId !== null) result.parcelsJoined += 1;
     if (property.lastRoofPermitAt !== null) result.permitsLinked += 1;
@@ -75,6 +85,8 @@ export async function enrichTile(db: Db, chains: FactsChains, request: EnrichReq
         budget: chains.budget,
       });
       if (!outcome.ok && outcome.failure.kind === 'cancelled') throw new RpcError('cancelled', outcome.failure.message);
+      // The ledger could not be written (a busy database): the tile is tried again; what was resolved stays resolved.
+      if (!outcome.ok && outcome.failure.kind === 'ledger-unavailable') throw new RpcError('timeout', outcome.failure.message);
     } finally {
       resolving.delete(property.id);
     }

@@ -28,14 +28,13 @@ export interface ValueEstimate {
   basis: 'tract-median-scaled-by-area' | 'tract-median';
 }
 
-export function estimateValue(db: Db, property: Property, typicalAreas: Map<string, number | null> = new Map()): ValueEstimate | null {
+export function estimateValue(db: Db, property: Property, typicalAreas: TypicalAreas): ValueEstimate | null {
   if (!property.censusGeoid) return null;
   const area = getCensusArea(db, property.censusGeoid);
   const median = area?.medianHomeValueUsd ?? null;
   if (median === null || median <= 0) return null;
   if (property.livingAreaSqft === null || property.livingAreaSqft <= 0) return { valueUsd: roundThousand(median), basis: 'tract-median' };
-  if (!typicalAreas.has(property.censusGeoid)) typicalAreas.set(property.censusGeoid, typicalLivingArea(db, property.censusGeoid));
-  const typical = typicalAreas.get(property.censusGeoid) ?? TYPICAL_AREA_FALLBACK_SQFT;
+  const typical = typicalAreas.of(db, property.censusGeoid) ?? TYPICAL_AREA_FALLBACK_SQFT;
   const ratio = Math.min(MAX_RATIO, Math.max(MIN_RATIO, property.livingAreaSqft / typical));
   return { valueUsd: roundThousand(median * ratio), basis: 'tract-median-scaled-by-area' };
 }
@@ -64,12 +63,36 @@ export function saveValueEstimate(db: Db, property: Property, estimate: ValueEst
   upsertPropertyObservation(db, observation, { propertyId: property.id });
 }
 
-function typicalLivingArea(db: Db, geoid: string): number | null {
-  const areas = statement(db, 'SELECT living_area_sqft FROM properties WHERE census_geoid = ? AND living_area_sqft > 0 AND deleted = 0 ORDER BY living_area_sqft')
-    .pluck()
-    .all(geoid) as number[];
-  if (areas.length === 0) return null;
-  return areas[areas.length >> 1]!;
+/**
+ * The median living area of each tract's properties, worked out for every tract in one pass and
+ * kept for a while: medians of hundreds of homes hardly move while a scan adds a few more.
+ */
+export class TypicalAreas {
+  private medians = new Map<string, number>();
+  private readAt = 0;
+
+  constructor(private readonly maxAgeMs = 60_000) {}
+
+  of(db: Db, geoid: string): number | null {
+    if (!this.medians.has(geoid) && Date.now() - this.readAt > this.maxAgeMs) this.read(db);
+    return this.medians.get(geoid) ?? null;
+  }
+
+  private read(db: Db): void {
+    const rows = statement(
+      db,
+      'SELECT census_geoid AS geoid, living_area_sqft AS area FROM properties WHERE census_geoid IS NOT NULL AND living_area_sqft > 0 AND deleted = 0 ORDER BY census_geoid, living_area_sqft',
+    ).all() as Array<{ geoid: string; area: number }>;
+    const medians = new Map<string, number>();
+    for (let start = 0; start < rows.length; ) {
+      let end = start;
+      while (end < rows.length && rows[end]!.geoid === rows[start]!.geoid) end += 1;
+      medians.set(rows[start]!.geoid, rows[start + ((end - start) >> 1)]!.area);
+      start = end;
+    }
+    this.medians = medians;
+    this.readAt = Date.now();
+  }
 }
 
 function roundThousand(value: number): number {

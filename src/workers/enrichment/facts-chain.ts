@@ -5,7 +5,7 @@ import type { PropertyObservation } from '../../core/domain/records';
 import { statement, writeTransaction, type Db } from '../../core/store/database';
 import { getProperty, type Property } from '../../core/store/property-rows';
 import { upsertPropertyObservation } from '../../core/store/properties';
-import { estimateValue, LOCAL_ESTIMATE_SOURCE, saveValueEstimate } from './estimate';
+import { estimateValue, LOCAL_ESTIMATE_SOURCE, saveValueEstimate, type TypicalAreas } from './estimate';
 import { factsOf, missingOf } from './facts';
 
 /**
@@ -75,7 +75,7 @@ export function hasPaidRecord(db: Db, propertyId: string): boolean {
   return statement(db, 'SELECT 1 FROM property_sources WHERE property_id = ? AND source = ? LIMIT 1').get(propertyId, PAID_SOURCE) !== undefined;
 }
 
-export function createFactsChains(records: PropertyRecordsStep): FactsChains {
+export function createFactsChains(records: PropertyRecordsStep, typicalAreas: TypicalAreas): FactsChains {
   const pending = new Map<string, { propertyId: string; observation: PropertyObservation; missing: CriticalField[] }>();
 
   const cache: ChainStep<FactsNeed, FactsValue> = {
@@ -119,7 +119,7 @@ export function createFactsChains(records: PropertyRecordsStep): FactsChains {
       if (property.marketValueUsd !== null || property.assessedValueUsd !== null) {
         return miss('Only the value can be estimated locally, and it is known; the other missing facts stay unknown.');
       }
-      const estimate = estimateValue(ctx.db, property);
+      const estimate = estimateValue(ctx.db, property, typicalAreas);
       if (!estimate) return miss('No census tract figures to estimate the value from.');
       saveValueEstimate(ctx.db, property, estimate);
       const after = getProperty(ctx.db, property.id)!;

@@ -3,6 +3,8 @@ import { runService } from '../../core/host/service-runtime';
 import { censusStage } from './census';
 import { createCensusChains } from './census-chains';
 import { enrichTile } from './enrich-tile';
+import { TypicalAreas } from './estimate';
+import { busyAsRetry, Pacer, WriteTurns } from '../scraper/write-turns';
 import { createFactsChains } from './facts-chain';
 import { enrichPaid } from './paid';
 import { propertyRecordsStep } from './property-records-source';
@@ -17,13 +19,16 @@ runService({
   contract: enrichmentContract,
   setup(ctx) {
     const census = createCensusChains(ctx.secrets);
-    const facts = createFactsChains(propertyRecordsStep(ctx.secrets));
-    // Properties being resolved right now (two tiles may share an edge property).
-    const resolving = new Set<string>();
+    const typicalAreas = new TypicalAreas();
+    const facts = createFactsChains(propertyRecordsStep(ctx.secrets), typicalAreas);
+    const enrichState = { resolving: new Set<string>(), typicalAreas, pacer: new Pacer() };
+    const turns = new WriteTurns();
+    // A step that met a busy database is tried again by the orchestrator (every step is idempotent).
+    const retryWhenBusy = <T>(work: Promise<T>) => work.catch((error: unknown) => Promise.reject(busyAsRetry(error)));
     return {
-      'enrichment.census': (request, call) => censusStage(ctx.db, census, request, call),
-      'enrichment.enrich': (request, call) => enrichTile(ctx.db, facts, request, call, resolving),
-      'enrichment.paid': (request, call) => enrichPaid(ctx.db, facts, request, call),
+      'enrichment.census': (request, call) => retryWhenBusy(censusStage(ctx.db, census, turns, request, call)),
+      'enrichment.enrich': (request, call) => retryWhenBusy(enrichTile(ctx.db, facts, request, call, enrichState)),
+      'enrichment.paid': (request, call) => retryWhenBusy(enrichPaid(ctx.db, facts, request, call)),
     };
   },
 });

@@ -1,4 +1,4 @@
-import type { PaidRequest, PaidResult } from '../../core/contracts/enrichment-contract';
+import { scanPaidRequestId, type PaidRequest, type PaidResult } from '../../core/contracts/enrichment-contract';
 import { resolveNeed } from '../../core/cost';
 import type { Micros } from '../../core/money';
 import type { HandlerContext } from '../../core/rpc/peer';
@@ -20,7 +20,7 @@ export async function enrichPaid(db: Db, chains: FactsChains, request: PaidReque
   const outcome = await resolveNeed(request.allowPaid && worthBuying ? chains.withPaid : chains.freeOnly, { propertyId: request.propertyId, missing: request.missing }, {
     db,
     service: 'enrichment',
-    requestId: request.runId,
+    requestId: scanPaidRequestId(request.runId),
     propertyId: request.propertyId,
     territoryId: request.territoryId,
     priority: request.priority,
@@ -29,6 +29,8 @@ export async function enrichPaid(db: Db, chains: FactsChains, request: PaidReque
     budget: chains.budget,
   });
   if (!outcome.ok && outcome.failure.kind === 'cancelled') throw new RpcError('cancelled', outcome.failure.message);
+  // Nothing may be bought without a ledger row; with the ledger unwritable (a busy database) the step is tried again.
+  if (!outcome.ok && outcome.failure.kind === 'ledger-unavailable') throw new RpcError('timeout', outcome.failure.message);
   const property = getProperty(db, request.propertyId);
   const completeness = property?.completeness ?? 0;
   const paidAttempt = outcome.sourcesTried.find((attempt) => attempt.source === PAID_SOURCE);

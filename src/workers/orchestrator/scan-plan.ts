@@ -9,7 +9,7 @@ import { MAX_BBOX_DEGREES, type BBox } from '../../core/domain/geo';
  *   scrape   buildings:<tile>, parcels:<tile> (when a county layer is chosen), permits:territory
  *            (when a permit portal is chosen),
  *            spc:<day> for each recent day, ncei:<year> for this year (and last, early in the year)
- *   census   tracts
+ *   census   <tile>
  *   enrich   <tile>
  *   paid     <property id> — planned from the enrich results (incomplete properties only)
  *   summary  summary
@@ -17,6 +17,8 @@ import { MAX_BBOX_DEGREES, type BBox } from '../../core/domain/geo';
 
 export interface Tile {
   key: string;
+  row: number;
+  col: number;
   bbox: BBox;
 }
 
@@ -42,7 +44,7 @@ export function tilesOf(bbox: BBox, degrees: number): Tile[] {
         row === rows - 1 ? north : round(south + (row + 1) * height),
       ];
       // Zero-padded so the store's key order is the plan's order.
-      tiles.push({ key: `r${String(row).padStart(3, '0')}c${String(col).padStart(3, '0')}`, bbox: tile });
+      tiles.push({ key: `r${String(row).padStart(3, '0')}c${String(col).padStart(3, '0')}`, row, col, bbox: tile });
     }
   }
   return tiles;
@@ -74,14 +76,18 @@ export interface ScrapePlanInput {
   createdAt: Date;
 }
 
+/**
+ * In the order they run: storms (small), then tile by tile, then the permits. Note: permits come
+ * last so that each finds its property by its address at once (the repository's slower street and
+ * distance matching is for records whose property is not there yet).
+ */
 export function scrapeStepKeys(input: ScrapePlanInput): string[] {
   const tiles = tilesOf(input.bbox, input.options.tileDegrees);
   return [
-    ...tiles.map((tile) => `buildings:${tile.key}`),
-    ...(input.county ? tiles.map((tile) => `parcels:${tile.key}`) : []),
-    ...(input.permitPortal ? ['permits:territory'] : []),
     ...recentDays(input.createdAt, input.options.stormDays).map((day) => `spc:${day}`),
     ...stormYears(input.createdAt).map((year) => `ncei:${year}`),
+    ...tiles.flatMap((tile) => [`buildings:${tile.key}`, ...(input.county ? [`parcels:${tile.key}`] : [])]),
+    ...(input.permitPortal ? ['permits:territory'] : []),
   ];
 }
 
@@ -124,10 +130,6 @@ export function stormBox(bbox: BBox): BBox {
     round(Math.min(180, east + marginLng)),
     round(Math.min(90, north + marginLat)),
   ];
-}
-
-export function enrichTiles(bbox: BBox, options: ScanOptions): Tile[] {
-  return tilesOf(bbox, options.tileDegrees);
 }
 
 function splitKey(key: string): [string, string] {

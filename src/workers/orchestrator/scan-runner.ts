@@ -1,36 +1,31 @@
-import type { ScanOptions, ScanStage } from '../../core/contracts/scan-api';
-import type { enrichmentContract, EnrichResult, IncompleteProperty } from '../../core/contracts/enrichment-contract';
+import type { ScanStage } from '../../core/contracts/scan-api';
+import { scanPaidRequestId, type enrichmentContract, type EnrichResult, type IncompleteProperty } from '../../core/contracts/enrichment-contract';
 import type { scraperContract } from '../../core/contracts/scraper-contract';
 import type { Logger } from '../../core/log';
 import type { LinkedClient } from '../../core/rpc/linked-client';
 import { RpcError } from '../../core/rpc/protocol';
 import type { Db } from '../../core/store/database';
-import {
-  finishScanStep,
-  getScanRun,
-  listScanSteps,
-  planScanSteps,
-  releaseInterruptedSteps,
-  setScanRunState,
-  startScanStep,
-  type ScanRun,
-  type ScanStep,
-} from '../../core/store/scan-runs';
-import { enrichTiles, scrapeStepKeys, scrapeTaskOf, STAGE_CONCURRENCY, type ScrapePlanInput } from './scan-plan';
+import { getScanRun, listScanSteps, releaseInterruptedSteps, setScanRunState, type ScanRun } from '../../core/store/scan-runs';
+import { scrapeStepKeys, scrapeTaskOf, tilesOf, type ScrapePlanInput } from './scan-plan';
 import { readRunOptions } from './scan-status';
+import { runSteps, TileGate, whenNotBusy, type StepOutcome, type StepRunner } from './scan-steps';
 import { scanSummary } from './scan-summary';
 
 /**
- * Drives one scan run through its stages, from the store: each stage is planned as steps (rows),
- * then every step not yet done is run on the service that owns it, a few at a time. A step's row
- * is marked running before the call and done (with its result) after it, so after any crash the
- * run picks up at the first unfinished step; the services' work is idempotent, and a paid call
- * already committed is found in the store (and the ledger) rather than paid for again.
+ * Drives one scan run, from the store: each stage is planned as steps (rows), and every step not
+ * yet done is run on the service that owns it. A step's row is marked running before the call
+ * and done (with its result) after it, so after any crash the run picks up at the first
+ * unfinished step; the services' work is idempotent, and a paid call already committed is found
+ * in the store (and the ledger) rather than paid for again.
  *
  *   driveScan(deps, runId, signal) → resolves when the run is completed, cancelled or failed
  *
- * A service that goes away mid-step (crashed, restarting) is waited for and the step retried; a
- * step that fails for any other reason is recorded as failed and the scan goes on without it.
+ * The scraper and the enrichment service work at the same time (two threads, two cores): a tile
+ * is enriched — census tracts, then joins, estimates and completeness — as soon as its own
+ * buildings and parcels and those of the tiles around it are in (a house on a tile's edge may
+ * come with its neighbour's parcels). The paid stage follows every collection step, for the
+ * properties the enrichment left incomplete (each looked at again first: a late permit may have
+ * dated its roof), then the summary.
  */
 
 export interface ScanRunnerDeps {
@@ -44,45 +39,49 @@ export interface ScanRunnerDeps {
   serviceRetries?: number;
 }
 
-type StepOutcome = { state: 'done' | 'failed' | 'skipped'; result?: unknown; error?: string };
-
 export async function driveScan(deps: ScanRunnerDeps, runId: string, signal: AbortSignal): Promise<void> {
   const { db } = deps;
   const initial = getScanRun(db, runId);
   if (!initial) throw new RpcError('bad-input', `There is no scan ${runId}.`);
-  releaseInterruptedSteps(db, runId);
-  if (initial.state !== 'running') setScanRunState(db, runId, 'running');
+  await whenNotBusy(() => releaseInterruptedSteps(db, runId), NEVER);
+  if (initial.state !== 'running') await whenNotBusy(() => setScanRunState(db, runId, 'running'), NEVER);
   const run = getScanRun(db, runId)!;
   const { options } = readRunOptions(run);
   const plan: ScrapePlanInput = { bbox: run.bbox, options, county: options.county ?? null, permitPortal: options.permitPortal ?? null, createdAt: new Date(run.createdAt) };
   const common = { runId, territoryId: run.territoryId };
+  const runner: StepRunner = { deps, run, signal };
 
   try {
-    await runStage(deps, run, 'scrape', scrapeStepKeys(plan), signal, async (step, stepSignal) => {
-      const task = scrapeTaskOf(step.key, plan);
-      if (!task) return { state: 'skipped', error: `this version of Fish Mouth does not know the step "${step.key}"` };
+    const tiles = tilesOf(run.bbox, options.tileDegrees);
+    const scrapeKeys = scrapeStepKeys(plan);
+    const gate = new TileGate(db, run.id, tiles, scrapeKeys, signal);
+    const scraping = runSteps(runner, 'scrape', scrapeKeys, async (key, stepSignal) => {
+      const task = scrapeTaskOf(key, plan);
+      if (!task) return { state: 'skipped', error: `this version of Fish Mouth does not know the step "${key}"` };
       const result = await deps.scraper.call('scraper.collect', { ...common, task }, { signal: stepSignal });
       if (result.outcome === 'ok') return { state: 'done', result };
       if (result.outcome === 'not-configured') return { state: 'skipped', result, error: result.message ?? `${result.source} is not set up` };
       return { state: 'failed', result, error: result.message ?? `${result.source} gave nothing` };
-    });
+    }, { onFinished: (key) => gate.finished(key) });
 
-    await runStage(deps, run, 'census', ['tracts'], signal, async (_step, stepSignal) => {
-      const result = await deps.enrichment.call('enrichment.census', { ...common, bbox: run.bbox }, { signal: stepSignal });
-      return result.outcome === 'unavailable' ? { state: 'failed', result, error: result.message ?? 'no census figures' } : { state: 'done', result };
-    });
-
-    const tiles = enrichTiles(run.bbox, options);
-    await runStage(deps, run, 'enrich', tiles.map((tile) => tile.key), signal, async (step, stepSignal) => {
-      const tile = tiles.find((candidate) => candidate.key === step.key);
-      if (!tile) return { state: 'skipped', error: `unknown tile ${step.key}` };
-      const result = await deps.enrichment.call('enrichment.enrich', { ...common, bbox: tile.bbox, completenessTarget: options.completenessTarget }, { signal: stepSignal });
-      return { state: 'done', result };
-    });
+    const enriching = (async () => {
+      for (const tile of tiles) {
+        await gate.ready(tile);
+        await runSteps(runner, 'census', [tile.key], async (_key, stepSignal) => {
+          const result = await deps.enrichment.call('enrichment.census', { ...common, bbox: tile.bbox }, { signal: stepSignal });
+          return result.outcome === 'unavailable' ? { state: 'failed', result, error: result.message ?? 'no census figures' } : { state: 'done', result };
+        });
+        await runSteps(runner, 'enrich', [tile.key], async (_key, stepSignal) => {
+          const result = await deps.enrichment.call('enrichment.enrich', { ...common, bbox: tile.bbox, completenessTarget: options.completenessTarget }, { signal: stepSignal });
+          return { state: 'done', result };
+        });
+      }
+    })();
+    await Promise.all([scraping, enriching]);
 
     const incomplete = incompleteProperties(db, runId);
-    await runStage(deps, run, 'paid', [...incomplete.keys()], signal, async (step, stepSignal) => {
-      const property = incomplete.get(step.key);
+    await runSteps(runner, 'paid', [...incomplete.keys()], async (key, stepSignal): Promise<StepOutcome> => {
+      const property = incomplete.get(key);
       if (!property || property.missing.length === 0) return { state: 'skipped', error: 'nothing is missing any more' };
       const result = await deps.enrichment.call(
         'enrichment.paid',
@@ -97,35 +96,41 @@ export async function driveScan(deps: ScanRunnerDeps, runId: string, signal: Abo
         { signal: stepSignal },
       );
       return result.outcome === 'failed' ? { state: 'failed', result, error: result.message ?? 'no facts found' } : { state: 'done', result };
-    }, { ledgerRequestId: runId });
+    }, { ledgerRequestId: scanPaidRequestId(runId) });
 
     let summary: Record<string, unknown> | null = null;
-    await runStage(deps, run, 'summary', ['summary'], signal, async () => {
+    await runSteps(runner, 'summary', ['summary'], async () => {
       summary = scanSummary(db, runId, run.bbox, options.completenessTarget, run.createdAt);
       return { state: 'done', result: summary };
     });
     if (signal.aborted) return finishCancelled(deps, runId);
     summary ??= (listScanSteps(db, runId, { stage: 'summary' })[0]?.result as Record<string, unknown> | undefined) ?? null;
-    setScanRunState(db, runId, 'completed', summary ? { summary } : {});
+    const final = summary;
+    await whenNotBusy(() => setScanRunState(db, runId, 'completed', final ? { summary: final } : {}), NEVER);
     deps.onProgress(runId, null);
   } catch (error) {
     if (signal.aborted) return finishCancelled(deps, runId);
     const message = error instanceof Error ? error.message : String(error);
     deps.log.error({ err: error, runId }, 'scan failed');
     try {
-      setScanRunState(db, runId, 'failed', { error: message });
+      await whenNotBusy(() => setScanRunState(db, runId, 'failed', { error: message }), NEVER);
     } finally {
       deps.onProgress(runId, null);
     }
   }
 }
 
-function finishCancelled(deps: ScanRunnerDeps, runId: string): void {
-  releaseInterruptedSteps(deps.db, runId);
-  const run = getScanRun(deps.db, runId);
-  if (run && run.state !== 'cancelled' && run.state !== 'completed') setScanRunState(deps.db, runId, 'cancelled');
+async function finishCancelled(deps: ScanRunnerDeps, runId: string): Promise<void> {
+  await whenNotBusy(() => {
+    releaseInterruptedSteps(deps.db, runId);
+    const run = getScanRun(deps.db, runId);
+    if (run && run.state !== 'cancelled' && run.state !== 'completed') setScanRunState(deps.db, runId, 'cancelled');
+  }, NEVER);
   deps.onProgress(runId, null);
 }
+
+/** The bookkeeping at the end of a run goes through even when the run itself was cancelled. */
+const NEVER = new AbortController().signal;
 
 /** The incomplete properties the enrich steps found, by property id (a property on a tile edge appears once). */
 function incompleteProperties(db: Db, runId: string): Map<string, IncompleteProperty> {
@@ -136,70 +141,4 @@ function incompleteProperties(db: Db, runId: string): Map<string, IncompleteProp
   return new Map([...found.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-async function runStage(
-  deps: ScanRunnerDeps,
-  run: ScanRun,
-  stage: ScanStage,
-  keys: readonly string[],
-  signal: AbortSignal,
-  perform: (step: ScanStep, signal: AbortSignal) => Promise<StepOutcome>,
-  stepOptions: { ledgerRequestId?: string } = {},
-): Promise<void> {
-  if (signal.aborted) throw new RpcError('cancelled', 'The scan was cancelled.');
-  const { db } = deps;
-  planScanSteps(db, run.id, stage, keys);
-  const todo = listScanSteps(db, run.id, { stage, states: ['pending', 'failed'] });
-  deps.onProgress(run.id, stage);
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length && !signal.aborted) {
-      const step = todo[next++]!;
-      startScanStep(db, run.id, stage, step.key, stepOptions);
-      const outcome = await performWithRetries(deps, step, signal, perform);
-      if (outcome === null) return; // cancelled: the step goes back to pending
-      finishScanStep(db, run.id, stage, step.key, outcome);
-      deps.onProgress(run.id, stage);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(STAGE_CONCURRENCY[stage], Math.max(1, todo.length)) }, worker));
-  if (signal.aborted) throw new RpcError('cancelled', 'The scan was cancelled.');
-}
-
-async function performWithRetries(
-  deps: ScanRunnerDeps,
-  step: ScanStep,
-  signal: AbortSignal,
-  perform: (step: ScanStep, signal: AbortSignal) => Promise<StepOutcome>,
-): Promise<StepOutcome | null> {
-  const retries = deps.serviceRetries ?? 8;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await perform(step, signal);
-    } catch (error) {
-      if (signal.aborted) return null;
-      const kind = error instanceof RpcError ? error.kind : 'internal';
-      const message = error instanceof Error ? error.message : String(error);
-      if ((kind === 'service-unavailable' || kind === 'timeout') && attempt < retries) {
-        deps.log.warn({ stage: step.stage, key: step.key, attempt: attempt + 1 }, `scan step waits for its service: ${message}`);
-        await sleep(Math.min(5_000, 250 * 2 ** attempt), signal);
-        continue;
-      }
-      deps.log.warn({ stage: step.stage, key: step.key, kind }, `scan step failed: ${message}`);
-      return { state: 'failed', error: message };
-    }
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-export type { ScanOptions };
+export type { ScanRun };

@@ -1,5 +1,6 @@
 import type { ScanSourceFigures, ScanSummary } from '../../core/contracts/scan-api';
 import type { BBox } from '../../core/domain/geo';
+import { scanPaidRequestId } from '../../core/contracts/enrichment-contract';
 import type { Micros } from '../../core/money';
 import { statement, type Db } from '../../core/store/database';
 import { listScanSteps } from '../../core/store/scan-runs';
@@ -7,8 +8,9 @@ import { stormBox } from './scan-plan';
 
 /**
  * The end of a scan in figures a rep and a manager care about: properties and how complete they
- * are, storms and permits found, and — from the cost ledger rows of this scan (request id = the
- * run id) — every source tried, what was spent, and what buying every fact would have cost.
+ * are, storms and permits found, and — from the cost ledger rows of this scan (request ids: the
+ * run id, and the run id + ':paid' for its paid stage) — every source tried, what was spent, and
+ * what buying every fact would have cost.
  */
 
 export function scanSummary(db: Db, runId: string, bbox: BBox, completenessTarget: number, createdAt: string): ScanSummary {
@@ -96,10 +98,10 @@ function ledgerBySource(db: Db, runId: string, since: string): ScanSourceFigures
             coalesce(sum(cost_micros), 0) AS cost,
             coalesce(sum(list_price_micros), 0) AS list_price
        FROM cost_ledger
-      WHERE request_id = ? AND at >= ?
+      WHERE request_id IN (?, ?) AND at >= ?
       GROUP BY source
       ORDER BY source`,
-  ).all(runId, since) as Array<{
+  ).all(runId, scanPaidRequestId(runId), since) as Array<{
     source: string;
     attempts: number;
     hits: number;

@@ -8,21 +8,25 @@ import { insertStormReports } from '../../core/store/storms';
 import { upsertPermits } from '../../core/store/permits';
 import { upsertPropertyObservation } from '../../core/store/properties';
 import type { AnyChain, Collected } from './chains';
+import type { WriteTurns } from './write-turns';
 
 /**
  * One unit of a scan's collection: resolve the task's need through its chain (rate limits, daily
  * caps and the ledger included), then save what came with the store's repositories. Saving the
  * same answer twice changes nothing, so a step repeated after a crash adds no duplicate.
  *
- * Properties of one answer are saved in one transaction (the repository's own transactions nest
- * as savepoints), so a tile lands whole or not at all; a record the store refuses (no address and
- * no location) is counted as rejected, not fatal.
+ * Records are saved in batches of SAVE_BATCH, each one transaction (the repository's own
+ * transactions nest as savepoints), taking turns with the other writers (write-turns.ts): the
+ * enrichment service and the orchestrator write to the same database meanwhile. A batch cut short
+ * by a crash is simply saved again when the step is redone.
+ * A record the store refuses (no address and no location) is counted as rejected, not fatal.
  */
 
 /** Scans wait longer for a rate-limit token than an interactive request: they are background work. */
 const SCAN_RATE_WAIT_MS = 120_000;
+const SAVE_BATCH = 250;
 
-export async function collect(db: Db, chainFor: (task: ScrapeRequest['task']) => AnyChain, request: ScrapeRequest, call: HandlerContext): Promise<ScrapeResult> {
+export async function collect(db: Db, chainFor: (task: ScrapeRequest['task']) => AnyChain, turns: WriteTurns, request: ScrapeRequest, call: HandlerContext): Promise<ScrapeResult> {
   const chain = chainFor(request.task);
   call.progress({ stage: request.task.kind, done: 0, total: null, message: `Asking ${chain.steps[0]?.source ?? 'the source'}` });
   const outcome: ChainOutcome<Collected> = await resolveNeed(chain, request.task, {
@@ -37,6 +41,8 @@ export async function collect(db: Db, chainFor: (task: ScrapeRequest['task']) =>
   const source = outcome.ok ? outcome.source : (tried?.source ?? chain.steps[0]?.source ?? 'unknown');
   if (!outcome.ok) {
     if (outcome.failure.kind === 'cancelled') throw new RpcError('cancelled', outcome.failure.message);
+    // The ledger could not be written (a busy database): the orchestrator tries the step again.
+    if (outcome.failure.kind === 'ledger-unavailable') throw new RpcError('timeout', outcome.failure.message);
     const notConfigured = tried?.errorKind === 'not-configured' || tried?.errorKind === 'source-disabled';
     return {
       kind: request.task.kind,
@@ -50,7 +56,7 @@ export async function collect(db: Db, chainFor: (task: ScrapeRequest['task']) =>
   }
   const value = outcome.value;
   call.progress({ stage: request.task.kind, done: 0, total: null, message: `Saving what ${source} sent` });
-  const saved = save(db, value, request);
+  const saved = await save(db, turns, value, request, call.signal);
   return {
     kind: request.task.kind,
     source,
@@ -62,34 +68,31 @@ export async function collect(db: Db, chainFor: (task: ScrapeRequest['task']) =>
   };
 }
 
-function save(db: Db, value: Collected, request: ScrapeRequest): SaveCounts {
+async function save(db: Db, turns: WriteTurns, value: Collected, request: ScrapeRequest, signal: AbortSignal): Promise<SaveCounts> {
   const counts: SaveCounts = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
-  if (value.observations.length > 0) {
-    writeTransaction(db, () => {
-      for (const observation of value.observations) {
+  const add = (result: { inserted: number; updated: number; unchanged: number }) => {
+    counts.inserted += result.inserted;
+    counts.updated += result.updated;
+    counts.unchanged += result.unchanged;
+  };
+  for (const batch of batches(value.observations)) {
+    await turns.write(signal, () => writeTransaction(db, () => {
+      for (const observation of batch) {
         try {
           const result = upsertPropertyObservation(db, observation, { territoryId: request.territoryId });
-          if (result.created) counts.inserted += 1;
-          else if (result.outcome === 'updated') counts.updated += 1;
-          else counts.unchanged += 1;
+          add({ inserted: result.created ? 1 : 0, updated: result.outcome === 'updated' ? 1 : 0, unchanged: !result.created && result.outcome !== 'updated' ? 1 : 0 });
         } catch (error) {
           if (!(error instanceof StoreError) || error.kind !== 'invalid-input') throw error;
           counts.rejected += 1;
         }
       }
-    });
+    }));
   }
-  if (value.permits.length > 0) {
-    const permits = upsertPermits(db, value.permits);
-    counts.inserted += permits.inserted;
-    counts.updated += permits.updated;
-    counts.unchanged += permits.unchanged;
-  }
-  if (value.storms.length > 0) {
-    const storms = insertStormReports(db, value.storms);
-    counts.inserted += storms.inserted;
-    counts.updated += storms.updated;
-    counts.unchanged += storms.unchanged;
-  }
+  for (const batch of batches(value.permits)) add(await turns.write(signal, () => upsertPermits(db, batch)));
+  for (const batch of batches(value.storms)) add(await turns.write(signal, () => insertStormReports(db, batch)));
   return counts;
+}
+
+function* batches<T>(items: readonly T[]): Generator<readonly T[]> {
+  for (let start = 0; start < items.length; start += SAVE_BATCH) yield items.slice(start, start + SAVE_BATCH);
 }

@@ -2,6 +2,7 @@ import { scraperContract } from '../../core/contracts/service-contracts';
 import { runService } from '../../core/host/service-runtime';
 import { scraperChains } from './chains';
 import { collect } from './collect';
+import { busyAsRetry, WriteTurns } from './write-turns';
 
 /**
  * The scraper service. Collects properties, storms and permits from public sources: one unit of
@@ -13,8 +14,9 @@ runService({
   contract: scraperContract,
   setup(ctx) {
     const chainFor = scraperChains(ctx.secrets);
+    const turns = new WriteTurns();
     return {
-      'scraper.collect': (request, call) => collect(ctx.db, chainFor, request, call),
+      'scraper.collect': (request, call) => collect(ctx.db, chainFor, turns, request, call).catch((error: unknown) => Promise.reject(busyAsRetry(error))),
     };
   },
 });
