@@ -1,4 +1,5 @@
 import { MapView } from './map/MapView';
+import { ScanPanel } from './scan/ScanPanel';
 import { BudgetToasts } from './spend/BudgetToasts';
 import { SpendPanel } from './spend/SpendPanel';
 import { StatusPanel } from './status/StatusPanel';
@@ -26,6 +27,7 @@ export function App() {
   return (
     <div className="app">
       <MapView />
+      <ScanPanel />
       <StatusPanel />
       <SpendPanel />
       <BudgetToasts />

@@ -6,6 +6,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { useEffect, useRef, useState } from 'react';
 import { baseStyle, CONTINENTAL_US } from './base-style';
 import { baseGeography } from './natural-earth';
+import { useMapHandle } from '../scan/map-handle';
 
 setWorkerUrl(workerUrl);
 
@@ -48,8 +49,13 @@ export function MapView() {
     };
     map.once('load', markLoaded);
     map.once('idle', markLoaded);
+    // Other features draw on the map once its style is in (the scanned properties).
+    map.once('load', () => useMapHandle.getState().setMap(map));
     map.on('error', (event) => console.warn(`[fishmouth] map: ${event.error?.message ?? 'unknown error'}`));
-    return () => map.remove();
+    return () => {
+      useMapHandle.getState().setMap(null);
+      map.remove();
+    };
   }, []);
 
   return (
