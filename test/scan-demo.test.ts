@@ -108,6 +108,26 @@ describe.skipIf(!built)('scanning the demo territory', () => {
     expect(duplicateFacts(rig.db).properties).toBe(PROPERTIES);
   });
 
+  it('cancels on request: the run ends cancelled with nothing left running, and the next scan of the territory starts afresh', async () => {
+    rig = await demoScanRig({ properties: PROPERTIES });
+    const link = await rig.startHost();
+    rig.emulators.setFaults('noaa-spc', { latencyMs: 400 });
+    const runId = await rig.startScan();
+    await waitFor(() => rig!.db.prepare(`SELECT 1 FROM scan_steps WHERE run_id = ? AND key LIKE 'buildings:%' AND state = 'done'`).get(runId), 'buildings collected');
+    const cancelling = await link.api.cancelScan(runId);
+    expect(['running', 'cancelled']).toContain(cancelling.state);
+    const status = await rig.finished(runId);
+    expect(status.state).toBe('cancelled');
+    expect(status.stages.every((stage) => stage.running === 0)).toBe(true);
+    // What was collected stays; a new scan is a new run (a cancelled run is final).
+    expect(duplicateFacts(rig.db).properties).toBeGreaterThan(0);
+    rig.emulators.setFaults('noaa-spc', null);
+    const again = await rig.startScan();
+    expect(again).not.toBe(runId);
+    expect((await rig.finished(again)).state).toBe('completed');
+    expect(duplicateFacts(rig.db)).toEqual({ properties: PROPERTIES, osmRecords: PROPERTIES, osmProperties: PROPERTIES });
+  });
+
   it('resumes a SIGKILLed `fishmouth scan` where it stopped: same run, no duplicates, no second charge', async () => {
     rig = await demoScanRig({ properties: PROPERTIES });
     rig.emulators.setFaults('property-records', { latencyMs: 250 });

@@ -48,14 +48,14 @@ const scanArgs = z
     'log-level': logLevelOption.default('warn'),
     positionals: z.array(z.string()).max(0, 'scan takes no other arguments'),
   })
-  .refine((args) => (args.territory === undefined) !== (args.bbox === undefined), { message: 'give --territory NAME or --bbox W,S,E,N (one of them)', path: ['territory'] });
+  .refine((args) => (args.territory === undefined) !== (args.bbox === undefined), { message: 'give --territory NAME or --bbox=W,S,E,N (one of them)', path: ['territory'] });
 type ScanArgs = z.output<typeof scanArgs>;
 
 export function makeScanCommand(createHost: HostFactory = createHeadlessHost) {
   return defineCommand({
     name: 'scan',
     summary: 'collect every property of a territory: free sources first, paid records only for gaps, under the budget',
-    usage: 'fishmouth scan --territory NAME | --bbox W,S,E,N [--county ID] [--permits PORTAL] [--no-paid] [--priority P] [--json] [--data DIR]',
+    usage: 'fishmouth scan --territory NAME | --bbox=W,S,E,N [--county ID] [--permits PORTAL] [--no-paid] [--priority P] [--json] [--data DIR]',
     help: [
       'Starts the services headless, scans, prints the summary and stops. The scan collects buildings',
       '(OpenStreetMap), parcels (the county layer), permits (the city portal) and storm reports (NOAA SPC',
@@ -63,7 +63,8 @@ export function makeScanCommand(createHost: HostFactory = createHeadlessHost) {
       'property record only for properties still below 75% complete, within the budget.',
       '',
       '  --territory NAME  a saved territory (by name or id)',
-      '  --bbox W,S,E,N    or a box in degrees, e.g. -96.88,33.22,-96.86,33.24',
+      '  --bbox=W,S,E,N    or a box in degrees, e.g. --bbox=-96.88,33.22,-96.86,33.24 (with "=": a',
+      '                    western longitude starts with a dash)',
       '  --county ID       the county parcel layer to read (see `fishmouth sources`); none: no parcels',
       '  --permits PORTAL  the permit portal to read; none: no permits',
       '  --no-paid         never buy property records (gaps are estimated locally)',
