@@ -48,7 +48,9 @@ export function ScanPanel() {
     api
       .getPropertyPoints(current.bbox)
       .then((points) => {
-        if (!stale) showProperties(map, points);
+        if (stale) return;
+        showProperties(map, points);
+        setNotice(points.truncated ? `The map shows the first ${points.features.length.toLocaleString('en-US')} properties of this scan; every one is in the store.` : null);
       })
       .catch((error: Error) => setNotice(`The scanned properties could not be shown: ${error.message}`));
     return () => {
