@@ -9,7 +9,7 @@ import { emulatedSource, type EmulatedSource } from '../arcgis-parcels/emulator.
 import { testWorld } from '../arcgis-parcels/world.testkit';
 import { lookupPropertyByAddress } from './connector';
 import { propertyRecordsEmulator } from './emulator';
-import { missingCriticalFields, propertyRecordsPaidStep, type PropertyRecordsNeed } from './step';
+import { missingPropertyRecordFields, propertyRecordsPaidStep, type PropertyRecordsNeed } from './step';
 
 /** The paid connector on loopback: keys, faults, and the chain's budget gate around it. */
 
@@ -81,7 +81,7 @@ describe('Property records connector', () => {
 
 describe('Property records as the chain\'s paid step', () => {
   const chain = defineChain<PropertyRecordsNeed, unknown>({ need: 'property-facts', steps: [propertyRecordsPaidStep({ apiKey: () => apiKey })] });
-  const need = (parcel = first!): PropertyRecordsNeed => ({ address: parcel.siteAddress, location: parcel.centroid, missing: missingCriticalFields({ yearBuilt: null, roofInstalledYear: null, marketValueUsd: 100_000, ownerOccupied: true }) });
+  const need = (parcel = first!): PropertyRecordsNeed => ({ address: parcel.siteAddress, location: parcel.centroid, missing: missingPropertyRecordFields({ yearBuilt: null, roofInstalledYear: null, marketValueUsd: 100_000, ownerOccupied: true }) });
 
   it('reserves, calls once and charges the $0.05 list price to the ledger', async () => {
     const outcome = await resolveNeed(chain, need(), { db: source.db, service: 'enrichment' });

@@ -13,7 +13,7 @@ import { PROPERTY_RECORDS_SOURCE_ID } from './parse';
  * completeness is below 0.75; the chain reserves the price first and refuses the call when the
  * budget does not allow it.
  *
- *   CRITICAL_FIELDS / missingCriticalFields(observation)   what a lead cannot be scored without
+ *   PROPERTY_RECORD_FIELDS / missingPropertyRecordFields(observation)   the facts a property record can fill
  *   propertyRecordsPaidStep({ apiKey })                     → PaidStep<PropertyRecordsNeed, PropertyObservation>
  *
  * Billing: a found record and a "no such property" answer are both billed at the reserved price
@@ -21,18 +21,18 @@ import { PROPERTY_RECORDS_SOURCE_ID } from './parse';
  * failed call is not.
  */
 
-export const CRITICAL_FIELDS = ['yearBuilt', 'roofInstalledYear', 'marketValueUsd', 'ownerOccupied'] as const;
-export type CriticalField = (typeof CRITICAL_FIELDS)[number];
+export const PROPERTY_RECORD_FIELDS = ['yearBuilt', 'roofInstalledYear', 'marketValueUsd', 'ownerOccupied'] as const;
+export type PropertyRecordField = (typeof PROPERTY_RECORD_FIELDS)[number];
 
-export function missingCriticalFields(observation: Partial<Pick<PropertyObservation, CriticalField>>): CriticalField[] {
-  return CRITICAL_FIELDS.filter((field) => observation[field] === null || observation[field] === undefined);
+export function missingPropertyRecordFields(observation: Partial<Pick<PropertyObservation, PropertyRecordField>>): PropertyRecordField[] {
+  return PROPERTY_RECORD_FIELDS.filter((field) => observation[field] === null || observation[field] === undefined);
 }
 
 export interface PropertyRecordsNeed {
   address: PostalAddress;
   location: LatLng | null;
   /** The fields the free sources left empty; the hit's quality is the share of them filled. */
-  missing?: readonly CriticalField[];
+  missing?: readonly PropertyRecordField[];
 }
 
 export const PROPERTY_DETAIL_OPERATION = 'property-detail';
@@ -65,7 +65,7 @@ export function propertyRecordsPaidStep<N extends PropertyRecordsNeed>(options: 
       }
       const billed = ctx.reservedMicros as Micros;
       if (lookup.kind === 'no-match') return { kind: 'miss', message: lookup.message, costMicros: billed };
-      const wanted = need.missing && need.missing.length > 0 ? need.missing : CRITICAL_FIELDS;
+      const wanted = need.missing && need.missing.length > 0 ? need.missing : PROPERTY_RECORD_FIELDS;
       const filled = wanted.filter((field) => lookup.observation[field] !== null && lookup.observation[field] !== undefined).length;
       if (filled === 0) return { kind: 'miss', message: `Property records had the property but none of ${wanted.join(', ')}.`, costMicros: billed };
       return hit(lookup.observation, filled / wanted.length, { costMicros: billed });

@@ -1,6 +1,6 @@
 import type { CriticalField } from '../../core/contracts/enrichment-contract';
 import { defaultBudgetGate, defineChain, hit, miss, stepError, type BudgetGate, type Chain, type ChainStep, type PaidStep } from '../../core/cost';
-import type { CriticalField as RecordField, PropertyRecordsNeed } from '../../connectors/property-records/step';
+import type { PropertyRecordField as RecordField, PropertyRecordsNeed } from '../../connectors/property-records/step';
 import type { PropertyObservation } from '../../core/domain/records';
 import { statement, writeTransaction, type Db } from '../../core/store/database';
 import { getProperty, type Property } from '../../core/store/property-rows';
