@@ -55,3 +55,22 @@ export interface CliCommand<A = unknown> {
 export function defineCommand<A>(command: CliCommand<A>): CliCommand<unknown> {
   return command as unknown as CliCommand<unknown>;
 }
+
+export interface CommandOutput {
+  /** With --json the document, else the text, each as one line on stdout. */
+  print(document: unknown, text: string): void;
+  /** A failure: with --json `{ ok: false, error: { kind, message } }` on stdout, else the message on stderr. */
+  fail(kind: string, message: string, code?: ExitCode): ExitCode;
+}
+
+/** The one way a command prints its answer and its failures, so `--json` means the same everywhere. */
+export function commandOutput(ctx: CliContext, json: boolean | undefined, label: string): CommandOutput {
+  return {
+    print: (document, text) => ctx.stdout.write(json ? `${JSON.stringify(document)}\n` : `${text}\n`),
+    fail: (kind, message, code = EXIT.failure) => {
+      if (json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { kind, message } })}\n`);
+      else ctx.stderr.write(`${label}: ${message}\n`);
+      return code;
+    },
+  };
+}

@@ -15,7 +15,7 @@ import {
 import { resolveDataDir } from '../../core/data-dir';
 import { formatUsd, safeParseUsd, type Micros } from '../../core/money';
 import { openDatabase, runMigrations, StoreError, type Db } from '../../core/store';
-import { defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
+import { commandOutput, defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
 import { formatTable } from '../format';
 import { DATA_HELP, dataOption } from '../options';
 
@@ -139,12 +139,7 @@ export const budgetCommand = defineCommand({
 async function runBudget(args: BudgetArgs, ctx: CliContext): Promise<ExitCode> {
   const action = args.positionals[0] as Action;
   const dataDir = resolveDataDir(args.data, ctx.env);
-  const print = (document: unknown, text: string) => ctx.stdout.write(args.json ? `${JSON.stringify(document)}\n` : `${text}\n`);
-  const fail = (kind: string, message: string, code: ExitCode): ExitCode => {
-    if (args.json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { kind, message } })}\n`);
-    else ctx.stderr.write(`fishmouth budget ${action}: ${message}\n`);
-    return code;
-  };
+  const { print, fail } = commandOutput(ctx, args.json, `fishmouth budget ${action}`);
 
   let db: Db;
   try {

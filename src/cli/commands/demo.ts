@@ -7,7 +7,7 @@ import { createDemoWorld, DEFAULT_DEMO_PROPERTIES, DEFAULT_DEMO_SEED, MAX_DEMO_P
 import { DEMO_SCAN_OPTIONS, DEMO_TERRITORY_NAME, prepareDemoStore, type PreparedDemoStore } from '../../demo/session';
 import { startEmulators, type Emulators } from '../../emulators/server';
 import { HeadlessServerError, startHeadlessServer, type HeadlessServer } from '../../headless/server';
-import { defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
+import { commandOutput, defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
 import { createHeadlessHost, type HostCreation, type HostFactory } from '../headless-host';
 import { dataOption, logLevelOption, portOption } from '../options';
 import { connectToHost, formatScan, runningHostOn, scanOnHost, type HostApi } from './scan';
@@ -76,11 +76,7 @@ async function runDemo(args: DemoArgs, ctx: CliContext, createHost: HostFactory)
   const say = (line: string) => {
     if (!args.json) ctx.stdout.write(`${line}\n`);
   };
-  const fail = (kind: string, message: string): ExitCode => {
-    if (args.json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { kind, message } })}\n`);
-    else ctx.stderr.write(`fishmouth demo: ${message}\n`);
-    return EXIT.failure;
-  };
+  const { fail } = commandOutput(ctx, args.json, 'fishmouth demo');
   if (args.serve && !existsSync(join(ctx.rendererDir, 'index.html'))) return fail('not-built', `Fish Mouth is not built yet: run \`npm run build\` (no page in ${ctx.rendererDir}).`);
   const temporary = args.data === undefined;
   const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'fishmouth-demo-')) : resolve(args.data!);

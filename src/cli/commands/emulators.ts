@@ -5,7 +5,7 @@ import { openDatabase, runMigrations, type Db } from '../../core/store';
 import { applyEmulatorBaseUrls, startEmulators, type AppliedBaseUrls, type Emulators } from '../../emulators/server';
 import { tinyWorld } from '../../emulators/tiny-world';
 import type { World } from '../../emulators/world';
-import { defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
+import { commandOutput, defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
 import { DATA_HELP, dataOption, portOption } from '../options';
 
 /**
@@ -67,11 +67,7 @@ function chooseWorld(args: EmulatorsArgs): World {
 
 async function runEmulators(args: EmulatorsArgs, ctx: CliContext): Promise<ExitCode> {
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
-  const fail = (kind: string, message: string): ExitCode => {
-    if (args.json) out(JSON.stringify({ ok: false, error: { kind, message } }));
-    else ctx.stderr.write(`fishmouth emulators: ${message}\n`);
-    return EXIT.failure;
-  };
+  const { fail } = commandOutput(ctx, args.json, 'fishmouth emulators');
   const world = chooseWorld(args);
   let emulators: Emulators;
   try {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { resolveDataDir } from '../../core/data-dir';
 import { listTerritories, openDatabase, runMigrations, StoreError, type Db } from '../../core/store';
 import { IMPORT_KINDS, IMPORT_KIND_HELP, ImportError, importFile, type ImportKind, type ImportReport } from '../../imports';
-import { defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
+import { commandOutput, defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
 import { DATA_HELP, dataOption } from '../options';
 
 /**
@@ -72,11 +72,7 @@ export const importCommand = defineCommand({
 });
 
 async function runImport(args: ImportArgs, ctx: CliContext): Promise<ExitCode> {
-  const fail = (kind: string, message: string, code: ExitCode = EXIT.failure): ExitCode => {
-    if (args.json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { kind, message } })}\n`);
-    else ctx.stderr.write(`fishmouth import: ${message}\n`);
-    return code;
-  };
+  const { fail } = commandOutput(ctx, args.json, 'fishmouth import');
   let db: Db;
   try {
     db = openDatabase(resolveDataDir(args.data, ctx.env));

@@ -10,7 +10,7 @@ import { portTransport } from '../../core/rpc/node-transports';
 import { RpcPeer } from '../../core/rpc/peer';
 import { RpcError } from '../../core/rpc/protocol';
 import type { RawPort } from '../../core/host/spawn';
-import { defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
+import { commandOutput, defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
 import { formatDuration, formatTable } from '../format';
 import { fetchHostHealth } from '../health-client';
 import { createHeadlessHost, type HostFactory, type ServeableHost } from '../headless-host';
@@ -98,11 +98,7 @@ export const scanCommand = makeScanCommand();
 
 async function runScanCommand(args: ScanArgs, ctx: CliContext, createHost: HostFactory): Promise<ExitCode> {
   const dataDir = resolveDataDir(args.data, ctx.env);
-  const fail = (kind: string, message: string): ExitCode => {
-    if (args.json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { kind, message } })}\n`);
-    else ctx.stderr.write(`fishmouth scan: ${message}\n`);
-    return EXIT.failure;
-  };
+  const { fail } = commandOutput(ctx, args.json, 'fishmouth scan');
   const busy = await runningHostOn(dataDir);
   if (busy) return fail('already-running', busy);
   const options: ScanOptionsInput = {

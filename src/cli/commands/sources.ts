@@ -15,7 +15,7 @@ import { changeSourceSettings, listSourceSettings } from '../../core/cost/source
 import { SourcePolicyError } from '../../core/cost/source-policy';
 import { resolveDataDir } from '../../core/data-dir';
 import { openDatabase, runMigrations, StoreError, type Db } from '../../core/store';
-import { defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
+import { commandOutput, defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
 import { formatTable } from '../format';
 import { DATA_HELP, dataOption } from '../options';
 
@@ -129,12 +129,7 @@ export const sourcesCommand = defineCommand({
 
 async function runSources(args: SourcesArgs, ctx: CliContext): Promise<ExitCode> {
   const [action = 'list', id] = args.positionals;
-  const print = (document: unknown, text: string) => ctx.stdout.write(args.json ? `${JSON.stringify(document)}\n` : `${text}\n`);
-  const fail = (kind: string, message: string, code: ExitCode): ExitCode => {
-    if (args.json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { kind, message } })}\n`);
-    else ctx.stderr.write(`fishmouth sources ${action}: ${message}\n`);
-    return code;
-  };
+  const { print, fail } = commandOutput(ctx, args.json, `fishmouth sources ${action}`);
 
   let db: Db;
   try {

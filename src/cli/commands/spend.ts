@@ -8,7 +8,7 @@ import { SPEND_GROUPINGS, spendDaySchema, type SpendFigures, type SpendReport, t
 import { resolveDataDir } from '../../core/data-dir';
 import { formatUsd, micros } from '../../core/money';
 import { databasePath, openDatabase, runMigrations, StoreError, type Db } from '../../core/store';
-import { defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
+import { commandOutput, defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
 import { formatTable } from '../format';
 import { DATA_HELP, dataOption } from '../options';
 
@@ -60,11 +60,7 @@ export const spendCommand = defineCommand({
 
 async function runSpend(args: SpendArgs, ctx: CliContext): Promise<ExitCode> {
   const dataDir = resolveDataDir(args.data, ctx.env);
-  const fail = (kind: string, message: string): ExitCode => {
-    if (args.json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { kind, message } })}\n`);
-    else ctx.stderr.write(`fishmouth spend: ${message}\n`);
-    return EXIT.failure;
-  };
+  const { fail } = commandOutput(ctx, args.json, 'fishmouth spend');
   // A report never creates a database: a mistyped --data should say so, not show $0.00.
   if (!existsSync(databasePath(dataDir))) {
     return fail('no-database', `There is no Fish Mouth database in ${dataDir}; start Fish Mouth once, or pass the right --data folder.`);
