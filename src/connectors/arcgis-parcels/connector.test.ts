@@ -6,7 +6,7 @@ import type { EmulatorRoute } from '../../emulators/route-types';
 import { findCounty } from './counties';
 import { fetchParcels } from './connector';
 import { arcgisParcelsEmulator } from './emulator';
-import { emulatedSource, type EmulatedSource } from './emulator.testkit';
+import { emulatedSource, failure, type EmulatedSource } from './emulator.testkit';
 import { testWorld } from './world.testkit';
 
 /** The real HTTP client against the emulator on loopback, through every kind of fault. */
@@ -20,16 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => source.close());
 afterEach(() => source.emulators.setFaults('arcgis-parcels', null));
-
-async function failure(run: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await run;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected the fetch to fail');
-}
 
 describe('ArcGIS parcels connector: faults', () => {
   it('waits out a 429 with Retry-After and then gets every parcel', async () => {

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { ConnectorError } from '../../core/http/errors';
 import { costTestDb } from '../../core/cost/cost.testkit';
 import { configureSource } from '../../core/cost/sources';
 import type { Db } from '../../core/store/database';
@@ -29,4 +31,15 @@ export async function emulatedSource(route: EmulatorRoute, world: World): Promis
       store.cleanup();
     },
   };
+}
+
+/** The typed ConnectorError a call must fail with (the test fails if it succeeds or throws anything else). */
+export async function failure(run: Promise<unknown>): Promise<ConnectorError> {
+  try {
+    await run;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConnectorError);
+    return error as ConnectorError;
+  }
+  throw new Error('expected the call to fail');
 }

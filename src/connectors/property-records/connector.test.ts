@@ -5,7 +5,7 @@ import { listLedger } from '../../core/cost/ledger';
 import type { Micros } from '../../core/money';
 import { ConnectorError, type ConnectorErrorKind } from '../../core/http/errors';
 import type { Fault } from '../../emulators/faults';
-import { emulatedSource, type EmulatedSource } from '../arcgis-parcels/emulator.testkit';
+import { emulatedSource, failure, type EmulatedSource } from '../arcgis-parcels/emulator.testkit';
 import { testWorld } from '../arcgis-parcels/world.testkit';
 import { lookupPropertyByAddress } from './connector';
 import { propertyRecordsEmulator } from './emulator';
@@ -23,16 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => source.close());
 afterEach(() => source.emulators.setFaults('property-records', null));
-
-async function failure(run: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await run;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected the lookup to fail');
-}
 
 describe('Property records connector', () => {
   it('refuses without a key before calling, so nothing is billed', async () => {

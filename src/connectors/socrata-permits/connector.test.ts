@@ -6,7 +6,7 @@ import { sourcePolicy } from '../../core/cost/sources';
 import { ConnectorError, type ConnectorErrorKind } from '../../core/http/errors';
 import type { Fault } from '../../emulators/faults';
 import type { EmulatorRoute } from '../../emulators/route-types';
-import { emulatedSource, type EmulatedSource } from '../arcgis-parcels/emulator.testkit';
+import { emulatedSource, failure, type EmulatedSource } from '../arcgis-parcels/emulator.testkit';
 import { testWorld } from '../arcgis-parcels/world.testkit';
 import { buildPermitQuery, fetchPermits, fetchSodaRows } from './connector';
 import { socrataPermitsEmulator } from './emulator';
@@ -23,16 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => source.close());
 afterEach(() => source.emulators.setFaults('socrata-permits', null));
-
-async function failure(run: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await run;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
-  throw new Error('expected the fetch to fail');
-}
 
 describe('Socrata permits connector: refusals', () => {
   it('a private dataset (the real 403 body) is refused-by-source with advice about the token and dataset', async () => {
