@@ -422,6 +422,103 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scan_steps_state ON scan_steps (run_id, stage, state);
     `,
   },
+  {
+    version: 6,
+    name: 'imagery: geographic tile cache, batches and their members, roof images per property',
+    sql: `
+      -- Aerial images held in the blob store, each a Web Mercator (EPSG:3857) grid: bbox in
+      -- metres (min_x … max_y) maps linearly onto width × height pixels. Local cache, not synced:
+      -- any device can fetch public imagery again. Only sources whose licence allows storing
+      -- ever get a row (never Google/Mapbox static imagery). expires_at NULL: never expires.
+      CREATE TABLE imagery_tiles (
+        rid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        blob_sha256 TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        min_x REAL NOT NULL,
+        min_y REAL NOT NULL,
+        max_x REAL NOT NULL,
+        max_y REAL NOT NULL,
+        width INTEGER NOT NULL CHECK (width > 0),
+        height INTEGER NOT NULL CHECK (height > 0),
+        ground_resolution_m REAL NOT NULL CHECK (ground_resolution_m > 0),
+        captured_at TEXT,
+        fetched_at TEXT NOT NULL,
+        expires_at TEXT,
+        quality REAL NOT NULL CHECK (quality BETWEEN 0 AND 1),
+        bytes INTEGER NOT NULL CHECK (bytes >= 0),
+        last_used_at TEXT NOT NULL,
+        batch_id TEXT,
+        request_cost_micros INTEGER NOT NULL DEFAULT 0 CHECK (request_cost_micros >= 0),
+        attribution TEXT,
+        CHECK (min_x < max_x AND min_y < max_y)
+      ) STRICT;
+      CREATE INDEX imagery_tiles_lru ON imagery_tiles (last_used_at);
+      CREATE INDEX imagery_tiles_blob ON imagery_tiles (blob_sha256);
+      -- WGS84 bounds of each tile, for coverage and proximity queries.
+      CREATE VIRTUAL TABLE imagery_tiles_rtree USING rtree (rid, min_lng, max_lng, min_lat, max_lat);
+
+      -- One geographic batch: one imagery request (or a few, split to the provider's limits)
+      -- serving every member property.
+      CREATE TABLE imagery_batches (
+        id TEXT PRIMARY KEY,
+        run_id TEXT,
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('planned', 'fetched', 'failed')),
+        centre_lat REAL NOT NULL CHECK (centre_lat BETWEEN -90 AND 90),
+        centre_lng REAL NOT NULL CHECK (centre_lng BETWEEN -180 AND 180),
+        min_lng REAL NOT NULL,
+        min_lat REAL NOT NULL,
+        max_lng REAL NOT NULL,
+        max_lat REAL NOT NULL,
+        member_count INTEGER NOT NULL CHECK (member_count >= 1),
+        request_count INTEGER NOT NULL DEFAULT 0 CHECK (request_count >= 0),
+        cost_micros INTEGER NOT NULL DEFAULT 0 CHECK (cost_micros >= 0),
+        cost_per_property_micros INTEGER NOT NULL DEFAULT 0 CHECK (cost_per_property_micros >= 0),
+        error TEXT
+      ) STRICT;
+      CREATE INDEX imagery_batches_run ON imagery_batches (run_id, created_at);
+      CREATE TABLE imagery_batch_members (
+        batch_id TEXT NOT NULL REFERENCES imagery_batches (id) ON DELETE CASCADE,
+        property_id TEXT NOT NULL,
+        PRIMARY KEY (batch_id, property_id)
+      ) STRICT;
+      CREATE INDEX imagery_batch_members_property ON imagery_batch_members (property_id);
+
+      -- The current roof image of each property: where it came from, what it cost, how good it
+      -- is and how it was made. image_sha256/enhanced_sha256 are NULL when the licence forbids
+      -- storing the picture (paid imagery): the facts stay, the pixels do not.
+      CREATE TABLE roof_images (
+        property_id TEXT PRIMARY KEY,
+        step_kind TEXT NOT NULL CHECK (step_kind IN ('cache', 'free', 'batch', 'paid', 'fallback')),
+        sources TEXT NOT NULL CHECK (json_valid(sources)),
+        tile_id TEXT,
+        batch_id TEXT,
+        image_sha256 TEXT,
+        enhanced_sha256 TEXT,
+        width INTEGER NOT NULL CHECK (width > 0),
+        height INTEGER NOT NULL CHECK (height > 0),
+        ground_resolution_m REAL NOT NULL CHECK (ground_resolution_m > 0),
+        enhanced_scale INTEGER CHECK (enhanced_scale IS NULL OR enhanced_scale IN (2, 4)),
+        enhanced_model TEXT,
+        captured_at TEXT,
+        cost_micros INTEGER NOT NULL DEFAULT 0 CHECK (cost_micros >= 0),
+        quality REAL NOT NULL CHECK (quality BETWEEN 0 AND 1),
+        quality_detail TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(quality_detail)),
+        low_confidence INTEGER NOT NULL CHECK (low_confidence IN (0, 1)),
+        manual_review INTEGER NOT NULL CHECK (manual_review IN (0, 1)),
+        -- Footprint position inside the crop, pixels: [x0, y0, x1, y1] of its bounding box.
+        footprint_px TEXT CHECK (footprint_px IS NULL OR json_valid(footprint_px)),
+        log TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(log)),
+        storable INTEGER NOT NULL CHECK (storable IN (0, 1)),
+        run_id TEXT,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX roof_images_run ON roof_images (run_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
