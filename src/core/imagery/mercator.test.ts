@@ -10,9 +10,9 @@ describe('Web Mercator', () => {
   });
 
   it('matches the published EPSG:3857 coordinates of a known point', () => {
-    // -97, 33 in EPSG:3857 per PROJ: x = -10797760.9, y = 3895303.96
+    // EPSG:3857 spans ±20037508.34 m in x (half the equator); y of 33°N is 3895303.96 m (PROJ).
     const [x, y] = lngLatToMercator([-97, 33]);
-    expect(x).toBeCloseTo(-10_797_760.9, 0);
+    expect(x).toBeCloseTo((-97 / 180) * 20_037_508.342_789, 0);
     expect(y).toBeCloseTo(3_895_303.96, 0);
   });
 
