@@ -7,6 +7,6 @@ import { defineContract } from '../rpc/contract';
  */
 export { scraperContract } from './scraper-contract';
 export { enrichmentContract } from './enrichment-contract';
-export const imageProcessorContract = defineContract({ name: 'image-processor', methods: {}, events: {} });
-export const mlInferenceContract = defineContract({ name: 'ml-inference', methods: {}, events: {} });
+export { imageProcessorContract } from './imagery-contract';
+export { mlInferenceContract } from './ml-contract';
 export const leadGeneratorContract = defineContract({ name: 'lead-generator', methods: {}, events: {} });

@@ -1,9 +1,38 @@
 import { mlInferenceContract } from '../../core/contracts/service-contracts';
 import { runService } from '../../core/host/service-runtime';
+import { RpcError } from '../../core/rpc/protocol';
+import { SuperResolvers } from './super-resolvers';
 
-/** The ml-inference service. Runs the ONNX models: super-resolution, roof condition and lead score. */
+/**
+ * The ml-inference service. Runs the ONNX models: super-resolution (ESRGAN-slim ×2/×4, converted
+ * by src/ml/esrgan-onnx.ts), and later roof condition and lead score. Sessions use the execution
+ * provider chosen at run time (CUDA, DirectML, CoreML, else CPU), reported by `ml.info`.
+ */
+let resolvers: SuperResolvers | null = null;
+
 runService({
   name: 'ml-inference',
   contract: mlInferenceContract,
-  setup: () => ({}),
+  setup(ctx) {
+    const pool = new SuperResolvers(ctx.log);
+    resolvers = pool;
+    return {
+      'ml.info': () => pool.info(),
+      'ml.enhance': async ({ images, scale }, call) => {
+        const resolver = await pool.get(scale);
+        const started = performance.now();
+        try {
+          const enhanced = await resolver.enhanceMany(images, {
+            signal: call.signal,
+            onProgress: (done, total) => call.progress({ stage: 'enhance', done, total }),
+          });
+          return { images: enhanced, model: resolver.model.id, provider: resolver.provider, ms: performance.now() - started };
+        } catch (error) {
+          if (call.signal.aborted) throw new RpcError('cancelled', 'Enhancement was cancelled.');
+          throw error;
+        }
+      },
+    };
+  },
+  shutdown: () => resolvers?.close(),
 });
