@@ -6,6 +6,7 @@ import { apiKeysApi, type ApiKeysApi } from './secrets-api';
 import { costApi, type CostApi } from './cost-api';
 import { sourcesApi, type SourcesApi } from './sources-api';
 import { scanApi, type ScanApi } from './scan-api';
+import { imageryApi, type ImageryApi } from './imagery-api';
 import type { HostStatus, ServiceName } from './services';
 
 export type DiagnosticsResult = ResultOf<OrchestratorApiContract, 'diagnostics.run'>;
@@ -21,7 +22,7 @@ export interface LongCallOptions {
  * browser against the headless host the WebSocket client builds the identical object. Each entry is
  * a named operation of the orchestrator's contract, never a generic channel.
  */
-export interface FishMouthApi extends ApiKeysApi, CostApi, SourcesApi, ScanApi {
+export interface FishMouthApi extends ApiKeysApi, CostApi, SourcesApi, ScanApi, ImageryApi {
   readonly transport: 'electron' | 'websocket';
   getStatus(): Promise<HostStatus>;
   onStatus(listener: (status: HostStatus) => void): () => void;
@@ -51,6 +52,7 @@ export function createFishMouthApi(
     ...costApi(client),
     ...sourcesApi(client),
     ...scanApi(client),
+    ...imageryApi(client),
     transport,
     getStatus: () => client.call('status.get', {}),
     onStatus: (listener) => client.on('status.changed', listener),

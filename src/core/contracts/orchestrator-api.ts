@@ -5,6 +5,7 @@ import { secretsMethods } from './secrets-api';
 import { costEvents, costMethods } from './cost-api';
 import { sourcesMethods } from './sources-api';
 import { scanEvents, scanMethods } from './scan-api';
+import { imageryMethods } from './imagery-api';
 
 export const diagnosticCheckSchema = z.object({
   service: serviceNameSchema,
@@ -49,6 +50,7 @@ export const orchestratorApiContract = defineContract({
     ...costMethods,
     ...sourcesMethods,
     ...scanMethods,
+    ...imageryMethods,
   },
   events: {
     ...statusEvents,

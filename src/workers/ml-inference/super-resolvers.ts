@@ -17,17 +17,16 @@ export class SuperResolvers {
   constructor(private readonly log: Logger) {}
 
   get(scale: SrScale): Promise<SuperResolver> {
-    let opening = this.open.get(scale);
-    if (!opening) {
-      opening = openSuperResolver({ scale }).catch((error: unknown) => {
-        this.open.delete(scale);
-        const detail = error instanceof Error ? error.message : String(error);
-        this.problem = `The ×${scale} super-resolution model could not be loaded (${detail}). Reinstall Fish Mouth, or run \`npm run build\` in a source checkout to regenerate models/.`;
-        this.log.error({ err: error, scale }, 'super-resolution model failed to load');
-        throw new RpcError('refused', this.problem);
-      });
-      this.open.set(scale, opening);
-    }
+    const opened = this.open.get(scale);
+    if (opened) return opened;
+    const opening = openSuperResolver({ scale }).catch((error: unknown) => {
+      this.open.delete(scale);
+      const detail = error instanceof Error ? error.message : String(error);
+      this.problem = `The ×${scale} super-resolution model could not be loaded (${detail}). Reinstall Fish Mouth, or run \`npm run build\` in a source checkout to regenerate models/.`;
+      this.log.error({ err: error, scale }, 'super-resolution model failed to load');
+      throw new RpcError('refused', this.problem);
+    });
+    this.open.set(scale, opening);
     return opening;
   }
 

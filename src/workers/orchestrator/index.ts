@@ -5,6 +5,7 @@ import { secretsHandlers } from './secrets-handlers';
 import { costHandlers } from './cost-handlers';
 import { sourcesHandlers } from './sources-handlers';
 import { scanHandlers } from './scan-handlers';
+import { imageryHandlers } from './imagery-handlers';
 import type { HostStatus } from '../../core/contracts/services';
 
 /**
@@ -28,6 +29,7 @@ runService({
       ...costHandlers(ctx),
       ...sourcesHandlers(ctx),
       ...scanHandlers(ctx),
+      ...imageryHandlers(ctx),
     };
   },
 });
