@@ -34,7 +34,7 @@ const OSM_ODBL = {
 } as const;
 
 /** Works of the US federal government are public domain; we still credit the agency. */
-function publicDomain(agency: string, cacheTtlMs: number): SourcePolicyInput['licence'] {
+function publicDomain(agency: string, cacheTtlMs: number | null): SourcePolicyInput['licence'] {
   return {
     name: 'Public domain (US government work)',
     storable: true,
@@ -168,8 +168,10 @@ const declared: SourcePolicyInput[] = [
     baseUrl: 'https://imagery.nationalmap.gov/arcgis/rest/services/USGSNAIPImagery/ImageServer',
     ...GOVERNMENT_RATE,
     price: null,
-    // NAIP is flown every two to three years per state.
-    licence: publicDomain('USDA Farm Service Agency NAIP imagery via USGS', 365 * DAY_MS),
+    // Note: public domain, and a flight's imagery never changes (NAIP is re-flown every two to
+    // three years, as new images): a cached tile is kept indefinitely, until the cache's size
+    // cap evicts it, so one fetch of a neighbourhood serves every later scan of it.
+    licence: publicDomain('USDA Farm Service Agency NAIP imagery via USGS', null),
   },
   {
     id: 'google-static-maps',
