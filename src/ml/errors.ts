@@ -17,6 +17,8 @@ export type MlErrorKind =
   | 'corrupt-image'
   /** Pixels we cannot turn into 8-bit RGB(A) (e.g. floating-point bands), or an empty image. */
   | 'unsupported-image'
+  /** A tile size, overlap or batch size that cannot work. */
+  | 'invalid-option'
   | 'inference-failed'
   /** The caller's AbortSignal fired; nothing was written. */
   | 'cancelled';

@@ -27,6 +27,9 @@ export interface EnhanceOptions {
   tileSize?: number;
   /** Overlap between neighbouring tiles in input pixels, blended across (default 12). */
   overlap?: number;
+  /** Tiles per model run (default 4); tiles of several images share a run in enhanceMany. */
+  tilesPerRun?: number;
+  /** Checked between model runs; an aborted call rejects with an MlError of kind 'cancelled'. */
   signal?: AbortSignal;
   /** Called after each tile: done and total tiles over the whole call. */
   onProgress?: (done: number, total: number) => void;
