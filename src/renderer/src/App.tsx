@@ -1,3 +1,5 @@
+import { ImageryPanel } from './imagery/ImageryPanel';
+import { RoofImagePanel } from './imagery/RoofImagePanel';
 import { MapView } from './map/MapView';
 import { ScanPanel } from './scan/ScanPanel';
 import { BudgetToasts } from './spend/BudgetToasts';
@@ -27,6 +29,8 @@ export function App() {
   return (
     <div className="app">
       <MapView />
+      <ImageryPanel />
+      <RoofImagePanel />
       <ScanPanel />
       <StatusPanel />
       <SpendPanel />

@@ -6,7 +6,10 @@ type Batch = ImageryCoverage['batches'][number];
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
-function batch(overrides: Partial<Batch> = {}): Batch {
+/** Amounts as plain numbers of micro-dollars, as they arrive from the service. */
+type BatchInput = Partial<Omit<Batch, 'costMicros' | 'costPerPropertyMicros'>> & { costMicros?: number; costPerPropertyMicros?: number };
+
+function batch(overrides: BatchInput = {}): Batch {
   return {
     id: 'b1',
     runId: 'run-1',

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useApi } from '../api/api-context';
 import { CollapseButton } from '../CollapseButton';
+import { MlProviderLine } from '../imagery/MlProviderLine';
 import { ApiKeysButton } from '../settings/ApiKeysButton';
 import { useUiStore } from '../ui-store';
 import { Diagnostics } from './Diagnostics';
@@ -94,6 +95,7 @@ export function StatusPanel() {
               ))}
             </ul>
             {!host && !status.isError && link !== 'access-denied' && <p className="small muted loading">Waiting for the orchestrator…</p>}
+            {linkUp && <MlProviderLine className="status-ml-line" />}
           </div>
           <Diagnostics linkUp={linkUp} />
         </div>
