@@ -64,6 +64,11 @@ export function scanPaidRequestId(runId: string): string {
   return `${runId}:paid`;
 }
 
+/** The ledger request of a scan's imagery stage: its paid images count against the per-request cap on their own. */
+export function scanImageryRequestId(runId: string): string {
+  return `${runId}:imagery`;
+}
+
 export const paidRequestSchema = z.object({
   ...common,
   propertyId: z.string().min(1).max(100),

@@ -51,7 +51,7 @@ export const imageryAcquireRequestSchema = z.object({
 });
 export const imageryAcquireResultSchema = z.object({
   properties: z.number().int().min(0),
-  byKind: z.record(stepKindSchema, z.number().int().min(0)),
+  byKind: z.partialRecord(stepKindSchema, z.number().int().min(0)),
   /** Imagery requests made for this step (a batch image split to the provider's size limit counts each part). */
   requests: z.number().int().min(0),
   costMicros: microsSchema,

@@ -16,7 +16,7 @@ export const rasterSchema = z
     width: z.number().int().min(1).max(16_384),
     height: z.number().int().min(1).max(16_384),
     channels: z.union([z.literal(3), z.literal(4)]),
-    data: z.instanceof(Uint8Array),
+    data: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'image data must be bytes'),
   })
   .refine((image) => image.data.length === image.width * image.height * image.channels, 'an image needs width × height × channels bytes');
 

@@ -18,7 +18,7 @@ import type { OrchestratorApiContract } from './orchestrator-api';
  * end with progress (cancelling the wait does not cancel the scan; `scan.cancel` does).
  */
 
-export const SCAN_STAGES = ['scrape', 'census', 'enrich', 'paid', 'summary'] as const;
+export const SCAN_STAGES = ['scrape', 'census', 'enrich', 'paid', 'imagery', 'summary'] as const;
 export const scanStageSchema = z.enum(SCAN_STAGES);
 export type ScanStage = z.infer<typeof scanStageSchema>;
 
@@ -38,6 +38,10 @@ export const scanOptionsSchema = z
     county: z.string().trim().min(1).max(100).optional(),
     /** The permit portal to read (an id from the portal list, e.g. chicago); none: no permits. */
     permitPortal: z.string().trim().min(1).max(100).optional(),
+    /** Fetch, enhance and score a roof image of every property (default true). */
+    imagery: z.boolean().default(true),
+    /** Buy paid imagery (under the budget) where free imagery falls short of the quality target (default true). */
+    paidImagery: z.boolean().default(true),
   })
   .strict();
 export type ScanOptions = z.output<typeof scanOptionsSchema>;

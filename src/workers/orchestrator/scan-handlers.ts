@@ -1,7 +1,6 @@
 import type { OrchestratorApiContract } from '../../core/contracts/orchestrator-api';
 import { scanContract, scanOptionsSchema, type PropertyPoints, type ScanStage, type ScanStatus } from '../../core/contracts/scan-api';
-import { enrichmentContract } from '../../core/contracts/service-contracts';
-import { scraperContract } from '../../core/contracts/service-contracts';
+import { enrichmentContract, imageProcessorContract, scraperContract } from '../../core/contracts/service-contracts';
 import type { BBox } from '../../core/domain/geo';
 import type { ServiceContext } from '../../core/host/service-runtime';
 import type { HandlerContext, Handlers } from '../../core/rpc/peer';
@@ -84,6 +83,7 @@ class ScanDriver {
       log: ctx.log,
       scraper: ctx.serviceLink('scraper', scraperContract),
       enrichment: ctx.serviceLink('enrichment', enrichmentContract),
+      images: ctx.serviceLink('image-processor', imageProcessorContract),
       onProgress: (runId, stage) => this.progress(runId, stage),
     };
   }

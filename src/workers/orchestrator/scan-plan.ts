@@ -143,5 +143,8 @@ export const STAGE_CONCURRENCY: Record<ScanStage, number> = {
   census: 1,
   enrich: 2,
   paid: 4,
+  // Note: one imagery step is a whole batch (up to 25 roofs); two at a time keep both cores busy
+  // (one fetching and cropping while ml-inference enhances the other's crops).
+  imagery: 2,
   summary: 1,
 };

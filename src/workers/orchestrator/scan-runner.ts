@@ -1,5 +1,6 @@
 import type { ScanStage } from '../../core/contracts/scan-api';
-import { scanPaidRequestId, type enrichmentContract, type EnrichResult, type IncompleteProperty } from '../../core/contracts/enrichment-contract';
+import { scanImageryRequestId, scanPaidRequestId, type enrichmentContract, type EnrichResult, type IncompleteProperty } from '../../core/contracts/enrichment-contract';
+import type { imageProcessorContract, ImageryPlan } from '../../core/contracts/imagery-contract';
 import type { scraperContract } from '../../core/contracts/scraper-contract';
 import type { Logger } from '../../core/log';
 import type { LinkedClient } from '../../core/rpc/linked-client';
@@ -25,7 +26,8 @@ import { scanSummary } from './scan-summary';
  * buildings and parcels and those of the tiles around it are in (a house on a tile's edge may
  * come with its neighbour's parcels). The paid stage follows every collection step, for the
  * properties the enrichment left incomplete (each looked at again first: a late permit may have
- * dated its roof), then the summary.
+ * dated its roof), then the imagery stage: the territory's roofs in geographic batches, one
+ * imagery request per batch (see core/contracts/imagery-contract.ts), then the summary.
  */
 
 export interface ScanRunnerDeps {
@@ -33,6 +35,7 @@ export interface ScanRunnerDeps {
   log: Logger;
   scraper: LinkedClient<typeof scraperContract>;
   enrichment: LinkedClient<typeof enrichmentContract>;
+  images: LinkedClient<typeof imageProcessorContract>;
   /** Called as steps finish and the stage changes (the caller throttles what it pushes). */
   onProgress(runId: string, stage: ScanStage | null): void;
   /** Retries of a step whose service is unavailable (default 8, backing off from 250 ms to 5 s). */
@@ -98,6 +101,8 @@ export async function driveScan(deps: ScanRunnerDeps, runId: string, signal: Abo
       return result.outcome === 'failed' ? { state: 'failed', result, error: result.message ?? 'no facts found' } : { state: 'done', result };
     }, { ledgerRequestId: scanPaidRequestId(runId) });
 
+    if (options.imagery) await imageryStage(runner, common, options);
+
     let summary: Record<string, unknown> | null = null;
     await runSteps(runner, 'summary', ['summary'], async () => {
       summary = scanSummary(db, runId, run.bbox, options.completenessTarget, run.createdAt);
@@ -127,6 +132,31 @@ async function finishCancelled(deps: ScanRunnerDeps, runId: string): Promise<voi
     if (run && run.state !== 'cancelled' && run.state !== 'completed') setScanRunState(deps.db, runId, 'cancelled');
   }, NEVER);
   deps.onProgress(runId, null);
+}
+
+/**
+ * Roof images: the plan (batches and singles, kept by the image-processor so a resumed run
+ * finds the same batches) is itself a step; then one step per batch or single property.
+ */
+async function imageryStage(runner: StepRunner, common: { runId: string; territoryId: string | null }, options: ReturnType<typeof readRunOptions>['options']): Promise<void> {
+  const { deps, run } = runner;
+  let plan: ImageryPlan | null = null;
+  await runSteps(runner, 'imagery', ['plan'], async (_key, stepSignal) => {
+    plan = await deps.images.call('imagery.plan', { ...common, bbox: run.bbox }, { signal: stepSignal });
+    return { state: 'done', result: plan };
+  });
+  plan ??= (listScanSteps(deps.db, run.id, { stage: 'imagery' }).find((step) => step.key === 'plan')?.result as ImageryPlan | undefined) ?? null;
+  if (!plan) return;
+  const keys = (plan as ImageryPlan).steps.map((step) => step.key);
+  await runSteps(runner, 'imagery', keys, async (key, stepSignal): Promise<StepOutcome> => {
+    const result = await deps.images.call(
+      'imagery.acquire',
+      { ...common, key, priority: options.priority, allowPaid: options.paidImagery, enhance: true },
+      { signal: stepSignal },
+    );
+    if (result.properties > 0 && result.failed === result.properties) return { state: 'failed', result, error: result.message ?? 'no roof image could be made' };
+    return { state: 'done', result };
+  }, { ledgerRequestId: scanImageryRequestId(run.id) });
 }
 
 /** The bookkeeping at the end of a run goes through even when the run itself was cancelled. */

@@ -31,6 +31,7 @@ const STAGE_WORDS: Record<ScanStage, string> = {
   census: 'Finding census tracts and their figures',
   enrich: 'Joining facts, estimating what is missing, and scoring completeness',
   paid: 'Filling the gaps of incomplete properties',
+  imagery: 'Fetching, enhancing and scoring roof images',
   summary: 'Adding up',
 };
 

@@ -1,6 +1,6 @@
 import type { ScanSourceFigures, ScanSummary } from '../../core/contracts/scan-api';
 import type { BBox } from '../../core/domain/geo';
-import { scanPaidRequestId } from '../../core/contracts/enrichment-contract';
+import { scanImageryRequestId, scanPaidRequestId } from '../../core/contracts/enrichment-contract';
 import type { Micros } from '../../core/money';
 import { statement, type Db } from '../../core/store/database';
 import { listScanSteps } from '../../core/store/scan-runs';
@@ -98,10 +98,10 @@ function ledgerBySource(db: Db, runId: string, since: string): ScanSourceFigures
             coalesce(sum(cost_micros), 0) AS cost,
             coalesce(sum(list_price_micros), 0) AS list_price
        FROM cost_ledger
-      WHERE request_id IN (?, ?) AND at >= ?
+      WHERE request_id IN (?, ?, ?) AND at >= ?
       GROUP BY source
       ORDER BY source`,
-  ).all(runId, scanPaidRequestId(runId), since) as Array<{
+  ).all(runId, scanPaidRequestId(runId), scanImageryRequestId(runId), since) as Array<{
     source: string;
     attempts: number;
     hits: number;

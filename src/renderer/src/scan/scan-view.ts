@@ -13,6 +13,7 @@ export const STAGE_LABELS: Record<StageProgress['stage'], string> = {
   census: 'Census tracts',
   enrich: 'Joins, estimates, completeness',
   paid: 'Paid records for gaps',
+  imagery: 'Roof images (free first, enhanced)',
   summary: 'Summary',
 };
 
