@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { BBox, LngLat } from '../core/domain/geo';
-import { lngLatToMercator, mercatorBoxToBBox } from '../core/imagery/mercator';
+import { EARTH_RADIUS_M, lngLatToMercator, mercatorBoxToBBox } from '../core/imagery/mercator';
 import type { ImageGrid } from '../core/imagery/types';
 import type { World, WorldBuilding } from './world';
 
@@ -31,7 +31,8 @@ export interface RenderAerialOptions {
 const STREET_HALF_WIDTH_M = 11.5;
 /** World objects this far outside the box may still reach into it (tree crowns, shadows, streets). */
 const SEARCH_MARGIN_M = 40;
-const TREE_CELL_M = 9;
+/** Mercator metres (about 9 m of ground in Texas). */
+const TREE_CELL_M = 11;
 const MAX_PIXELS = 8000 * 8000;
 
 type Rgb = readonly [number, number, number];
@@ -191,10 +192,10 @@ function roofColour(material: string, seed: number, weathering: number, style: A
   let colour: Rgb;
   if (m.includes('metal') || m.includes('steel')) colour = [176, 181, 184];
   else if (m.includes('clay') || m.includes('terracotta')) colour = [178, 94, 62];
-  else if (m.includes('tile')) colour = [[150, 116, 98], [128, 122, 116], [160, 104, 80]][seed % 3] as Rgb;
+  else if (m.includes('tile')) colour = pick([[150, 116, 98], [128, 122, 116], [160, 104, 80]], seed);
   else if (m.includes('wood') || m.includes('shake')) colour = [124, 98, 72];
-  else if (m.includes('architectural')) colour = [[78, 74, 72], [92, 80, 68], [70, 72, 78]][seed % 3] as Rgb;
-  else colour = [[96, 92, 90], [112, 100, 86], [84, 82, 84], [122, 110, 96]][seed % 4] as Rgb;
+  else if (m.includes('architectural')) colour = pick([[78, 74, 72], [92, 80, 68], [70, 72, 78]], seed);
+  else colour = pick([[96, 92, 90], [112, 100, 86], [84, 82, 84], [122, 110, 96]], seed);
   // Old roofs fade towards a dusty grey.
   colour = mix(colour, [136, 132, 122], 0.3 * weathering);
   return style === 'naip' ? mix(colour, [150, 145, 130], 0.15) : colour;
@@ -202,8 +203,10 @@ function roofColour(material: string, seed: number, weathering: number, style: A
 
 function treeCanopies(frame: Frame, footprints: [number, number][][], parcels: [number, number][][], style: AerialStyle): string {
   const [minX, minY, maxX, maxY] = frame.grid.box;
-  const cell = TREE_CELL_M * frame.stretch;
-  const pad = 6 * frame.stretch;
+  // Note: lattice cells are fixed in Mercator metres (never scaled by the box's latitude), so
+  // every box — a batch, its crop, a part of a mosaic — puts each tree in the same place.
+  const cell = TREE_CELL_M;
+  const pad = 8;
   const boxes = footprints.map(ringBox);
   const parcelBoxes = parcels.map(ringBox);
   const crowns: string[] = [];
@@ -214,8 +217,9 @@ function treeCanopies(frame: Frame, footprints: [number, number][][], parcels: [
       if (hash01(i, j, 1) > (parcels.length > 0 ? 0.42 : 0.12)) continue;
       const x = (i + 0.15 + 0.7 * hash01(i, j, 2)) * cell;
       const y = (j + 0.15 + 0.7 * hash01(i, j, 3)) * cell;
-      const radius = (1.8 + 2.6 * hash01(i, j, 4)) * frame.stretch;
-      const clearance = radius + 1.2 * frame.stretch;
+      const stretch = Math.cosh(y / EARTH_RADIUS_M); // 1 / cos(latitude) at the tree
+      const radius = (1.8 + 2.6 * hash01(i, j, 4)) * stretch;
+      const clearance = radius + 1.2 * stretch;
       if (boxes.some((b) => x > b[0] - clearance && x < b[2] + clearance && y > b[1] - clearance && y < b[3] + clearance)) continue;
       if (parcels.length > 0 && !parcels.some((ring, k) => inBox(x, y, parcelBoxes[k]!) && inRing(x, y, ring))) continue;
       const [px, py] = frame.px(x, y);
@@ -242,10 +246,11 @@ function composeOverGround(frame: Frame, overlay: Buffer, channels: number, styl
   const grass: Rgb = style === 'naip' ? [118, 124, 84] : [96, 120, 62];
   const soil: Rgb = style === 'naip' ? [146, 134, 104] : [140, 120, 86];
   const grain = style === 'naip' ? 7 : 4;
-  // Noise cells in Mercator metres: 14 m patches of soil and grass, 2 m tufts, 0.25 m grain.
-  const patch = 14 * frame.stretch;
-  const tuft = 2 * frame.stretch;
-  const fine = 0.25 * frame.stretch;
+  // Noise cells in Mercator metres (fixed, like the tree lattice): ~14 m patches of soil and
+  // grass, ~2 m tufts, ~0.3 m grain.
+  const patch = 17;
+  const tuft = 2.4;
+  const fine = 0.3;
   const xs = new Float64Array(width);
   for (let x = 0; x < width; x += 1) xs[x] = frame.minX + (x + 0.5) * frame.mppX;
   for (let y = 0; y < height; y += 1) {
@@ -359,6 +364,10 @@ function inRing(x: number, y: number, ring: [number, number][]): boolean {
 
 function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
+}
+
+function pick(colours: readonly Rgb[], seed: number): Rgb {
+  return colours[Math.abs(seed) % colours.length]!;
 }
 
 function mix(a: Rgb, b: Rgb, t: number): Rgb {

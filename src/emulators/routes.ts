@@ -7,6 +7,7 @@ import { censusAcsEmulator } from '../connectors/census-acs/emulator';
 import { censusGeocoderEmulator } from '../connectors/census-geocoder/emulator';
 import { nceiStormEventsEmulator } from '../connectors/ncei-storm-events/emulator';
 import { noaaSpcEmulator } from '../connectors/noaa-spc/emulator';
+import { naipEmulator } from '../connectors/naip/emulator';
 import type { EmulatorRoute } from './route-types';
 
 /**
@@ -26,4 +27,5 @@ export const ALL_ROUTES: readonly EmulatorRoute[] = [
   censusAcsEmulator,
   noaaSpcEmulator,
   nceiStormEventsEmulator,
+  naipEmulator,
 ];
