@@ -77,8 +77,9 @@ async function readTiff(bytes: Uint8Array, label: string): Promise<RasterImage> 
   const bands = image.getSamplesPerPixel();
   const bits = image.getBitsPerSample(0);
   const sampleFormat = image.getSampleFormat(0);
-  const directory = image.getFileDirectory() as unknown as { getValue(name: string): unknown };
-  const photometric = Number(directory.getValue('PhotometricInterpretation') ?? 2);
+  const directory = image.getFileDirectory() as unknown as TiffDirectory;
+  const photometric = Number((await directory.loadValue('PhotometricInterpretation')) ?? 2);
+  await checkBlocksInside(directory, bytes.length, label);
   try {
     // Palette, YCbCr, CMYK, Lab and white-is-zero: geotiff's own conversion to RGB.
     if (photometric !== 1 && photometric !== 2) {
@@ -89,7 +90,7 @@ async function readTiff(bytes: Uint8Array, label: string): Promise<RasterImage> 
       throw new MlError('unsupported-image', `${label} holds ${bits}-bit ${sampleFormat === 3 ? 'floating-point' : sampleFormat === 2 ? 'signed' : 'unsigned'} bands; Fish Mouth reads 8- and 16-bit unsigned imagery`);
     }
     const rasters = (await image.readRasters({ interleave: false })) as unknown as ArrayLike<number>[];
-    const alpha = hasAlphaBand(directory, bands, rasters);
+    const alpha = hasAlphaBand(await directory.loadValue('ExtraSamples'), bands, rasters);
     const colour = bands >= 3 ? [rasters[0]!, rasters[1]!, rasters[2]!] : [rasters[0]!, rasters[0]!, rasters[0]!];
     const planes = alpha ? [...colour, rasters[bands === 2 ? 1 : 3]!] : colour;
     const channels = planes.length as 3 | 4;
@@ -108,13 +109,29 @@ async function readTiff(bytes: Uint8Array, label: string): Promise<RasterImage> 
   }
 }
 
+interface TiffDirectory {
+  loadValue(name: string): Promise<unknown>;
+}
+
+/** Note: geotiff decodes strips past the end of a cut-short file as blank pixels instead of failing. */
+async function checkBlocksInside(directory: TiffDirectory, fileBytes: number, label: string): Promise<void> {
+  const tiled = (await directory.loadValue('TileOffsets')) !== undefined;
+  const offsets = (await directory.loadValue(tiled ? 'TileOffsets' : 'StripOffsets')) as ArrayLike<number | bigint> | undefined;
+  const counts = (await directory.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts')) as ArrayLike<number | bigint> | undefined;
+  if (!offsets || !counts || offsets.length !== counts.length) throw new MlError('corrupt-image', `${label} is a TIFF without a valid table of its pixel ${tiled ? 'tiles' : 'strips'}`);
+  for (let i = 0; i < offsets.length; i++) {
+    const end = Number(offsets[i]) + Number(counts[i]);
+    if (end > fileBytes) throw new MlError('corrupt-image', `${label} is a TIFF cut short: its pixel data runs to byte ${end.toLocaleString('en-US')} but the file has ${fileBytes.toLocaleString('en-US')} bytes`);
+  }
+}
+
 /**
  * Note: NAIP's 4th band is near-infrared, yet some files label it "unassociated alpha". Only a
  * band that says alpha and holds nothing but fully on/off values is read as a mask.
  */
-function hasAlphaBand(directory: { getValue(name: string): unknown }, bands: number, rasters: ArrayLike<number>[]): boolean {
+function hasAlphaBand(extraSamples: unknown, bands: number, rasters: ArrayLike<number>[]): boolean {
   if (bands !== 2 && bands !== 4) return false;
-  const extra = directory.getValue('ExtraSamples') as ArrayLike<number> | number | undefined;
+  const extra = extraSamples as ArrayLike<number> | number | undefined;
   const kind = typeof extra === 'number' ? extra : extra?.[0];
   if (kind !== 1 && kind !== 2) return false;
   const band = rasters[bands === 2 ? 1 : 3]!;

@@ -119,16 +119,17 @@ export class TileAssembler {
     const wy = this.weights(this.rowWeights, tile.y, tile.height, this.height);
     const tw = tile.width * s;
     const plane = tw * tile.height * s;
+    const band = this.band;
     for (let q = 0; q < tile.height * s; q++) {
       const rowWeight = wy[q]!;
       let at = (q * this.outWidth + tile.x * s) * 4;
       let from = offset + q * tw;
       for (let p = 0; p < tw; p++, at += 4, from++) {
         const w = rowWeight * wx[p]!;
-        this.band[at] += w * data[from]!;
-        this.band[at + 1] += w * data[from + plane]!;
-        this.band[at + 2] += w * data[from + 2 * plane]!;
-        this.band[at + 3] += w;
+        band[at] = band[at]! + w * data[from]!;
+        band[at + 1] = band[at + 1]! + w * data[from + plane]!;
+        band[at + 2] = band[at + 2]! + w * data[from + 2 * plane]!;
+        band[at + 3] = band[at + 3]! + w;
       }
     }
   }
