@@ -173,11 +173,19 @@ describe('what the licence and quality threshold forbid', () => {
     expect(blobs.totalSize()).toBe(0);
   });
 
-  it('refuses an image below the quality threshold in the settings', async () => {
+  it('keeps an image below the quality threshold for requests that accept it, and refuses one that serves nobody', async () => {
     setImagerySettings(db, { qualityThreshold: 0.8 }, { actor: 'Dana' });
-    const result = await putTile(db, blobs, tileInput(boxAround(0, 0, 300), 0.6, { quality: 0.7 }));
-    expect(result).toMatchObject({ stored: false, reason: 'below-quality' });
-    expect(result.stored ? '' : result.message).toMatch(/0\.70.*0\.80/);
+    const tile = await put(boxAround(0, 0, 600), 0.6, { quality: 0.7 });
+    expect(findCoveringTile(db, roof, request)).toBeNull();
+    expect(describeCoverage(db, roof, request)).toMatchObject({ kind: 'low-quality', tile: { id: tile.id } });
+    expect(findCoveringTile(db, roof, { ...request, minQuality: 0.6 })?.id).toBe(tile.id);
+
+    const blank = await putTile(db, blobs, tileInput(boxAround(0, 0, 300), 0.6, { quality: 0.01 }));
+    expect(blank).toMatchObject({ stored: false, reason: 'below-quality' });
+    expect(blank.stored ? '' : blank.message).toMatch(/scored 0\.01/);
+    const strict = await putTile(db, blobs, tileInput(boxAround(0, 0, 300), 0.6, { quality: 0.7 }), { minQuality: 0.75 });
+    expect(strict).toMatchObject({ stored: false, reason: 'below-quality' });
+    expect(cacheStats(db).tiles).toBe(1);
   });
 
   it('refuses malformed input with a clear error and stores nothing', async () => {

@@ -31,6 +31,13 @@ import type { ImageGrid, ImageryTile, MercatorBox } from './types';
  */
 
 const DAY_MS = 86_400_000;
+/**
+ * Note: the quality threshold is applied when a tile is looked up, not when it is stored: a
+ * 0.6 m NAIP image often scores below 0.75 for its coarse pixels alone, yet a request that
+ * accepts it (minQuality lower) should not have to fetch it again. Only an image this poor,
+ * nearly all no-data or cloud, serves nobody and is refused.
+ */
+export const MIN_CACHEABLE_QUALITY = 0.05;
 /** Web Mercator's square: ±π × R. */
 const MERCATOR_LIMIT_M = Math.PI * EARTH_RADIUS_M;
 const MAX_GRID_PIXELS = 100_000;
@@ -56,7 +63,7 @@ export interface PutTileInput {
 export interface PutTileOptions {
   now?: Date;
   settings?: ImagerySettings;
-  /** Below this the tile is refused (default: the settings' quality threshold). */
+  /** Below this the tile is refused (default MIN_CACHEABLE_QUALITY). */
   minQuality?: number;
 }
 
@@ -105,15 +112,15 @@ export async function putTile(db: Db, blobs: BlobStore, input: PutTileInput, opt
   if (!licence.cacheable) {
     return { stored: false, reason: 'licence-forbids-caching', message: `The ${licence.name} forbid reusing ${valid.source} imagery, so it is not cached.` };
   }
-  const settings = options.settings ?? getImagerySettings(db);
-  const minQuality = options.minQuality ?? settings.qualityThreshold;
+  const minQuality = options.minQuality ?? MIN_CACHEABLE_QUALITY;
   if (valid.quality < minQuality) {
     return {
       stored: false,
       reason: 'below-quality',
-      message: `This ${valid.source} image scored ${valid.quality.toFixed(2)}, below the cache's quality threshold of ${minQuality.toFixed(2)}; it is not kept for other roofs.`,
+      message: `This ${valid.source} image scored ${valid.quality.toFixed(2)}, below the ${minQuality.toFixed(2)} the cache keeps; it is not kept for other roofs.`,
     };
   }
+  const settings = options.settings ?? getImagerySettings(db);
   const now = options.now ?? new Date();
   const at = now.toISOString();
   const box = valid.grid.box as MercatorBox;
@@ -167,7 +174,9 @@ export async function putTile(db: Db, blobs: BlobStore, input: PutTileInput, opt
       return { tile: { ...tile, id, blobSha256: blob.sha256 }, duplicate: false };
     });
   } catch (error) {
-    await blobs.release(blob.sha256);
+    // Note: the row's failure is what the user must see; a release that fails too only leaves
+    // one unused file behind.
+    await blobs.release(blob.sha256).catch(() => false);
     throw error;
   }
   // A refreshed tile keeps the one reference it already held.
