@@ -207,6 +207,18 @@ export async function scanOnHost(link: HostApi, target: ScanTarget, ctx: CliCont
 
 const whole = (n: number) => n.toLocaleString('en-US');
 
+function imageryLines(s: ScanSummary): string[] {
+  const i = s.imagery;
+  if (!i) return [];
+  const kinds = (['cache', 'free', 'paid', 'fallback'] as const)
+    .filter((kind) => (i.byKind[kind] ?? 0) > 0)
+    .map((kind) => `${whole(i.byKind[kind]!)} ${{ cache: 'from cache', free: 'NAIP', paid: 'paid', fallback: 'synthetic' }[kind]}`);
+  return [
+    `  Roof images    ${whole(i.roofImages)} (${kinds.join(', ') || 'none'}); ${whole(i.enhanced)} enhanced; mean quality ${i.meanQuality === null ? '–' : i.meanQuality.toFixed(2)}`,
+    `  Imagery        ${whole(i.requests)} requests for ${whole(i.requestsWithoutBatching)} roofs in ${whole(i.batches)} batches; ${formatUsd(i.costMicros)}${i.manualReview > 0 ? `; ${whole(i.manualReview)} need manual review` : ''}`,
+  ];
+}
+
 /** The summary as a rep reads it: what was found, what it cost, what it saved, source by source. */
 export function formatScan(status: ScanStatus): string {
   const where = status.territoryName ?? status.bbox.join(', ');
@@ -222,6 +234,7 @@ export function formatScan(status: ScanStatus): string {
     `  Census tracts  ${whole(s.tracts)}`,
     `  Storm reports  ${whole(s.stormReports)} in and around the territory (${whole(s.hailReports)} hail${s.maxHailInches === null ? '' : `, largest ${s.maxHailInches} in`})`,
     `  Permits        ${whole(s.permits)} (${whole(s.roofingPermits)} roofing)`,
+    ...imageryLines(s),
     `  Spend          ${formatUsd(s.spendMicros)}; buying every fact would have cost ${formatUsd(s.listPriceMicros)}: saved ${formatUsd(s.savingsMicros)}`,
     '',
     formatTable(

@@ -107,6 +107,25 @@ export const scanSummarySchema = z.object({
   /** What the same facts would have cost bought from the paid source for every property. */
   listPriceMicros: microsSchema,
   savingsMicros: microsSchema,
+  /** Roof images of this scan (absent in scans made before imagery, or with imagery off). */
+  imagery: z
+    .object({
+      roofImages: z.number().int().min(0),
+      /** How each roof image was had: cache, free (NAIP), paid, fallback (synthetic). */
+      byKind: z.partialRecord(z.enum(['cache', 'free', 'batch', 'paid', 'fallback']), z.number().int().min(0)),
+      enhanced: z.number().int().min(0),
+      batches: z.number().int().min(0),
+      /** Imagery requests made (batch images, single NAIP exports, paid images). */
+      requests: z.number().int().min(0),
+      /** One request per property, as without geographic batching. */
+      requestsWithoutBatching: z.number().int().min(0),
+      costMicros: microsSchema,
+      lowConfidence: z.number().int().min(0),
+      manualReview: z.number().int().min(0),
+      notStored: z.number().int().min(0),
+      meanQuality: z.number().min(0).max(1).nullable(),
+    })
+    .optional(),
   warnings: z.array(z.string()),
 });
 export type ScanSummary = z.infer<typeof scanSummarySchema>;

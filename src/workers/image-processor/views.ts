@@ -69,7 +69,7 @@ export function imageryCoverage(db: Db, bbox: BBox, options: { runId?: string | 
       runId: batch.runId,
       source: batch.source,
       state: batch.state,
-      bbox: batch.bbox,
+      bbox: visibleBox(batch.bbox),
       centre: batch.centre,
       memberCount: batch.memberCount,
       requestCount: batch.requestCount,
@@ -78,6 +78,12 @@ export function imageryCoverage(db: Db, bbox: BBox, options: { runId?: string | 
     })),
     truncated,
   };
+}
+
+/** A batch of houses at one position (a duplex) has a zero-size box; the map draws it a metre wide. */
+function visibleBox([west, south, east, north]: BBox): BBox {
+  const pad = 0.000_005;
+  return [west < east ? west : west - pad, south < north ? south : south - pad, west < east ? east : east + pad, south < north ? north : north + pad];
 }
 
 export function imageryCacheStats(db: Db): ImageryCacheStats {

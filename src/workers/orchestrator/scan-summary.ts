@@ -4,6 +4,8 @@ import { scanImageryRequestId, scanPaidRequestId } from '../../core/contracts/en
 import type { Micros } from '../../core/money';
 import { statement, type Db } from '../../core/store/database';
 import { listScanSteps } from '../../core/store/scan-runs';
+import { roofImageSummary } from '../../core/imagery/roof-images';
+import type { ImageryAcquireResult } from '../../core/contracts/imagery-contract';
 import { stormBox } from './scan-plan';
 
 /**
@@ -80,7 +82,37 @@ export function scanSummary(db: Db, runId: string, bbox: BBox, completenessTarge
     spendMicros: spend as Micros,
     listPriceMicros: listPrice as Micros,
     savingsMicros: Math.max(0, listPrice - spend) as Micros,
+    ...imageryFigures(db, runId),
     warnings: dedupe(warnings).slice(0, 50),
+  };
+}
+
+/** The imagery stage in figures, from its steps and the roof images this run saved. */
+function imageryFigures(db: Db, runId: string): { imagery?: ScanSummary['imagery'] } {
+  const steps = listScanSteps(db, runId, { stage: 'imagery' }).filter((step) => step.key !== 'plan');
+  if (steps.length === 0) return {};
+  const roofs = roofImageSummary(db, { runId });
+  let requests = 0;
+  let properties = 0;
+  for (const step of steps) {
+    const result = step.result as Partial<ImageryAcquireResult> | null;
+    requests += result?.requests ?? 0;
+    properties += result?.properties ?? 0;
+  }
+  return {
+    imagery: {
+      roofImages: roofs.total,
+      byKind: Object.fromEntries(Object.entries(roofs.byStepKind).filter(([, n]) => n > 0)),
+      enhanced: roofs.enhanced,
+      batches: steps.filter((step) => step.key.startsWith('batch:')).length,
+      requests,
+      requestsWithoutBatching: properties,
+      costMicros: roofs.costMicros,
+      lowConfidence: roofs.lowConfidence,
+      manualReview: roofs.manualReview,
+      notStored: roofs.notStored,
+      meanQuality: roofs.meanQuality === null ? null : Math.round(roofs.meanQuality * 1000) / 1000,
+    },
   };
 }
 
