@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { budgetCommand } from './budget';
 import { demoCommand } from './demo';
 import { emulatorsCommand } from './emulators';
+import { enhanceCommand } from './enhance';
 import { importCommand } from './import';
 import { keysCommand } from './keys';
 import { scanCommand } from './scan';
@@ -14,4 +15,4 @@ import { statusCommand } from './status';
  * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
  * module in this folder and one line here; the dispatcher needs no change.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand, scanCommand, demoCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand, scanCommand, enhanceCommand, demoCommand];
