@@ -9,6 +9,8 @@ const SERVICES = ['orchestrator', 'scraper', 'enrichment', 'image-processor', 'm
 const nodeInputs: Record<string, string> = {
   index: resolve('src/main/index.ts'),
   cli: resolve('src/cli/index.ts'),
+  // Build step, not part of the app: converts the super-resolution models into models/ (npm run build runs it).
+  models: resolve('src/ml/models-main.ts'),
 };
 for (const name of SERVICES) nodeInputs[`workers/${name}`] = resolve(`src/workers/${name}/index.ts`);
 
