@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { assessImageQuality } from './quality';
 import type { RasterImage } from './types';
@@ -10,7 +10,7 @@ const DIR = '/work/shared/fixtures/aerial-imagery/ucmerced';
 const TILES = readdirSync(DIR).filter((name) => name.endsWith('.png')).sort();
 const GROUND_M = 0.3048;
 
-async function raster(pipeline: sharp.Sharp): Promise<RasterImage> {
+async function raster(pipeline: Sharp): Promise<RasterImage> {
   const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data) };
 }
