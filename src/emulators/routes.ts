@@ -8,6 +8,8 @@ import { censusGeocoderEmulator } from '../connectors/census-geocoder/emulator';
 import { nceiStormEventsEmulator } from '../connectors/ncei-storm-events/emulator';
 import { noaaSpcEmulator } from '../connectors/noaa-spc/emulator';
 import { naipEmulator } from '../connectors/naip/emulator';
+import { googleStaticMapsEmulator } from '../connectors/google-static-maps/emulator';
+import { mapboxStaticEmulator } from '../connectors/mapbox-static/emulator';
 import type { EmulatorRoute } from './route-types';
 
 /**
@@ -28,4 +30,6 @@ export const ALL_ROUTES: readonly EmulatorRoute[] = [
   noaaSpcEmulator,
   nceiStormEventsEmulator,
   naipEmulator,
+  googleStaticMapsEmulator,
+  mapboxStaticEmulator,
 ];
