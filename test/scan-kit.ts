@@ -1,5 +1,5 @@
 import { connectToHost, type HostApi } from '../src/cli/commands/scan';
-import type { ScanStatus } from '../src/core/contracts/scan-api';
+import type { ScanOptionsInput, ScanStatus } from '../src/core/contracts/scan-api';
 import { scanPaidRequestId } from '../src/core/contracts/enrichment-contract';
 import { updateBudgetSettings } from '../src/core/cost/budget-settings';
 import { FishMouthHost } from '../src/core/host/host';
@@ -24,8 +24,8 @@ export interface DemoScanRig {
   host: FishMouthHost | null;
   link: HostApi | null;
   startHost(): Promise<HostApi>;
-  /** Starts the demo scan and returns its run id. */
-  startScan(): Promise<string>;
+  /** Starts the demo scan (the demo's options, and any given) and returns its run id. */
+  startScan(options?: ScanOptionsInput): Promise<string>;
   /** Waits for the run to end (polling the store, so it survives an orchestrator restart). */
   finished(runId: string, timeoutMs?: number): Promise<ScanStatus>;
   close(): Promise<void>;
@@ -64,9 +64,9 @@ export async function demoScanRig(options: { properties: number; dailyBudgetMicr
       rig.link = connectToHost(rig.host);
       return rig.link;
     },
-    async startScan() {
+    async startScan(options = {}) {
       const link = rig.link ?? (await rig.startHost());
-      const status = await link.api.startScan({ territory: DEMO_TERRITORY_NAME, options: DEMO_SCAN_OPTIONS });
+      const status = await link.api.startScan({ territory: DEMO_TERRITORY_NAME, options: { ...DEMO_SCAN_OPTIONS, ...options } });
       return status.runId;
     },
     async finished(runId, timeoutMs = 60_000) {

@@ -33,6 +33,8 @@ const ACTOR = 'demo';
 
 /** Any key opens the emulated property-records API; this one says what it is if it is ever seen. */
 export const DEMO_RECORDS_KEY = 'demo-key-for-the-loopback-emulator';
+/** The paid APIs the demo's emulators stand in for. */
+const DEMO_KEY_NAMES = [PROPERTY_RECORDS_API_KEY_SECRET, 'google-static-maps.api-key', 'mapbox.access-token'];
 
 export interface PreparedDemoStore {
   territoryId: string;
@@ -78,15 +80,22 @@ export function prepareDemoStore(db: Db, world: DemoWorld, baseUrls: Record<stri
 }
 
 /**
- * Saves the emulated records API's key in the folder's vault, unless a key is there already (a
- * real one is left alone: the emulator takes any). Returns how to remove what it saved.
+ * Saves the keys of the emulated paid APIs (property records, Google Static Maps, Mapbox) in the
+ * folder's vault, each unless a key is there already (a real one is left alone: the emulators take
+ * any). Returns how to remove what it saved.
  */
 function saveDemoRecordsKey(db: Db, keys: DemoKeyAccess): () => void {
   // A copy: unlocking removes FISHMOUTH_MASTER_KEY from the environment it is given.
   const unlocked = unlockHeadlessSecrets(keys.dataDir, { ...keys.env });
   if (unlocked.kind === 'error') throw new Error(unlocked.message);
   const vault = openSecretVault(db, unlocked.unlock);
-  if (vault.get(PROPERTY_RECORDS_API_KEY_SECRET) !== null) return () => {};
-  vault.set({ name: PROPERTY_RECORDS_API_KEY_SECRET, value: DEMO_RECORDS_KEY }, ACTOR);
-  return () => void vault.delete(PROPERTY_RECORDS_API_KEY_SECRET, ACTOR);
+  const saved: string[] = [];
+  for (const name of DEMO_KEY_NAMES) {
+    if (vault.get(name) !== null) continue;
+    vault.set({ name, value: DEMO_RECORDS_KEY }, ACTOR);
+    saved.push(name);
+  }
+  return () => {
+    for (const name of saved) vault.delete(name, ACTOR);
+  };
 }
