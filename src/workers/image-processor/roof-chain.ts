@@ -14,7 +14,7 @@ import { renderSyntheticRoof } from '../../core/imagery/synthetic-roof';
 import type { SecretReader } from '../../core/secrets/vault';
 import type { EnhancedImage } from './enhance-queue';
 import type { AerialImage, RoofImagerySources } from './imagery-sources';
-import { cropRoof, decodeImage, type RoofCrop } from './roof-crop';
+import { cropRoof, decodeImage, resizeRaster, type RoofCrop } from './roof-crop';
 import { TileRasters } from './tile-rasters';
 
 /**
@@ -106,7 +106,9 @@ export function createRoofChain(deps: RoofChainDeps): Chain<RoofNeed, RoofImageV
       effective = image.groundResolutionM / SR_DETAIL_GAIN;
       notes.push(`enhanced ×${need.scale} by ${result.model} on ${result.provider}`);
     }
-    const quality = assessImageQuality(enhanced?.image ?? crop.image, { groundResolutionM: effective });
+    // Note: judged at its effective resolution, so the smooth ×4 pixels are not read as blur.
+    const judged = enhanced ? await resizeRaster(enhanced.image, Math.max(1, Math.round((crop.image.width * SR_DETAIL_GAIN))), Math.max(1, Math.round(crop.image.height * SR_DETAIL_GAIN))) : crop.image;
+    const quality = assessImageQuality(judged, { groundResolutionM: effective });
     return { crop, enhanced, groundResolutionM: image.groundResolutionM, capturedAt: image.capturedAt, source: image.source, attribution: image.attribution, storable, tileId: image.tileId, quality, synthetic: false, notes };
   }
 

@@ -18,6 +18,16 @@ export async function encodePng(image: RasterImage): Promise<Buffer> {
     .toBuffer();
 }
 
+/** Resamples an image (Lanczos) to a new size. */
+export async function resizeRaster(image: RasterImage, width: number, height: number): Promise<RasterImage> {
+  if (image.width === width && image.height === height) return image;
+  const { data, info } = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), { raw: { width: image.width, height: image.height, channels: image.channels } })
+    .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: image.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
 /** Copies a rectangle out of an image (rows are contiguous, so this is one copy per row). */
 export function cropRaster(image: RasterImage, rect: PixelRect): RasterImage {
   const { channels } = image;
