@@ -94,8 +94,8 @@ describe('ESRGAN-slim TF.js → ONNX conversion', () => {
 
   it('builds a standard NCHW graph: Conv, Relu, Concat on channels, Add, Resize, final Clip 0..255, dynamic size', async () => {
     const model = await readLayersModel(join(pkg.dir, 'models/x4'));
-    const converted = convertLayersModelToOnnx(model, { name: 'x4', docString: '', outputRange: [0, 255] });
-    const decoded = onnxProto.onnx.ModelProto.decode(converted.bytes);
+    const literal = convertLayersModelToOnnx(model, { name: 'x4', docString: '', outputRange: [0, 255], fuseUpsampling: false });
+    const decoded = onnxProto.onnx.ModelProto.decode(literal.bytes);
     const graph = decoded.graph!;
     const ops = graph.node!.map((n) => n.opType);
     expect(ops.filter((o) => o === 'Conv')).toHaveLength(12);
@@ -106,8 +106,15 @@ describe('ESRGAN-slim TF.js → ONNX conversion', () => {
     const scales = graph.initializer!.find((t) => t.name === resize.input![2])!;
     expect(Array.from(new Float32Array(new Uint8Array(scales.rawData!).slice().buffer))).toEqual([1, 1, 4, 4]);
     expect(graph.input![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['batch', 3, 'height', 'width']);
-    expect(converted.scale).toBe(4);
+    expect(literal.scale).toBe(4);
     expect(Number(decoded.opsetImport![0]!.version)).toBe(17);
+
+    // The shipped form: the upsampling and the last convolution become Conv + DepthToSpace at the low resolution.
+    const fused = convertLayersModelToOnnx(model, { name: 'x4', docString: '', outputRange: [0, 255] });
+    const fusedOps = onnxProto.onnx.ModelProto.decode(fused.bytes).graph!.node!.map((n) => n.opType);
+    expect(fusedOps).not.toContain('Resize');
+    expect(fusedOps.slice(-3)).toEqual(['Conv', 'DepthToSpace', 'Clip']);
+    expect([fused.scale, fused.flopsPerInputPixel]).toEqual([4, literal.flopsPerInputPixel]);
   });
 
   it('refuses a layer it does not know, naming it', async () => {
@@ -119,9 +126,14 @@ describe('ESRGAN-slim TF.js → ONNX conversion', () => {
     expect(() => convertLayersModelToOnnx({ ...model, weightData: model.weightData.subarray(0, 1000) }, { name: 'x', docString: '', outputRange: null })).toThrow(MlError);
   });
 
-  it.each([2, 4])('×%i: ONNX Runtime gives what TF.js gives for the same weights (random 24×24 and a real aerial crop)', async (scale) => {
+  it.each([
+    [2, true],
+    [4, true],
+    [2, false],
+    [4, false],
+  ])('×%i (upsampling fused: %s): ONNX Runtime gives what TF.js gives for the same weights (random 24×24 and a real aerial crop)', async (scale, fuseUpsampling) => {
     const model = await readLayersModel(join(pkg.dir, `models/x${scale}`));
-    const { bytes } = convertLayersModelToOnnx(model, { name: 'x', docString: '', outputRange: [0, 255] });
+    const { bytes } = convertLayersModelToOnnx(model, { name: 'x', docString: '', outputRange: [0, 255], fuseUpsampling });
 
     const random = noise(24 * 24 * 3, scale);
     const fromTf = await runTfjs(model, random, 24, 24);

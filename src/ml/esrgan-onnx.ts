@@ -1,6 +1,7 @@
 import onnxProto from 'onnx-proto';
 import { MlError } from './errors';
 import { weightsByName, type KerasLayer, type LayersModel, type NamedWeight } from './layers-model';
+import { fuseNearestUpsampleIntoConv } from './subpixel';
 
 /**
  * Translates a TF.js layers model (Keras functional graph, NHWC) into a standard ONNX model
@@ -28,6 +29,12 @@ export interface ConvertOptions {
   outputRange: [number, number] | null;
   /** Extra key/values in the model's metadata_props (sorted by key for stable bytes). */
   metadata?: Record<string, string>;
+  /**
+   * Nearest UpSampling2D feeding only a 'same' Conv2D becomes Conv + DepthToSpace at the low
+   * resolution (subpixel.ts): the same function, computed without the wide upsampled tensor.
+   * Default true; false keeps the literal Resize → Conv.
+   */
+  fuseUpsampling?: boolean;
 }
 
 export interface ConvertedModel {
@@ -82,6 +89,8 @@ export function convertLayersModelToOnnx(model: LayersModel, options: ConvertOpt
   const tensors = new Map<string, Tensor>();
   const outputLayer = config.output_layers[0]![0];
   const visiting = new Set<string>();
+  const consumers = new Map<string, number>();
+  for (const layer of config.layers) for (const ref of layer.inbound_nodes.flat()) consumers.set(ref[0], (consumers.get(ref[0]) ?? 0) + 1);
 
   // Note: depth-first from the output, inputs in their listed order: a stable topological order.
   const visit = (name: string): Tensor => {
@@ -92,13 +101,15 @@ export function convertLayersModelToOnnx(model: LayersModel, options: ConvertOpt
     if (visiting.has(name)) throw new MlError('model-invalid', `Layer "${name}" feeds itself: the graph has a cycle`);
     if (layer.inbound_nodes.length > 1) throw new MlError('unsupported-layer', `Layer "${name}" is called ${layer.inbound_nodes.length} times; shared layers are not translated`);
     visiting.add(name);
-    const inputs = (layer.inbound_nodes[0] ?? []).map((ref) => {
+    const upsample = options.fuseUpsampling === false ? undefined : fusableUpsampling(layer, layers, consumers);
+    const sources = upsample ? upsample.layer.inbound_nodes[0]! : (layer.inbound_nodes[0] ?? []);
+    const inputs = sources.map((ref) => {
       if (ref[1] !== 0 || ref[2] !== 0) throw new MlError('unsupported-layer', `Layer "${name}" reads output ${ref[2]} of call ${ref[1]} of "${ref[0]}"; only single-output layers are translated`);
       return visit(ref[0]);
     });
     visiting.delete(name);
     const out = name === outputLayer && options.outputRange ? `${name}/unclipped` : name;
-    const tensor = translate(layer, inputs, out, graph, weights);
+    const tensor = upsample ? conv2d(layer, inputs[0]!, out, graph, weights, upsample.factor) : translate(layer, inputs, out, graph, weights);
     tensors.set(name, tensor);
     return tensor;
   };
@@ -205,7 +216,20 @@ function translate(layer: KerasLayer, inputs: Tensor[], out: string, graph: Grap
   }
 }
 
-function conv2d(layer: KerasLayer, input: Tensor, out: string, graph: GraphBuilder, weights: Map<string, NamedWeight>): Tensor {
+/** The nearest UpSampling2D feeding this 'same' Conv2D and nothing else, with its factor. */
+function fusableUpsampling(layer: KerasLayer, layers: Map<string, KerasLayer>, consumers: Map<string, number>): { layer: KerasLayer; factor: number } | undefined {
+  if (layer.class_name !== 'Conv2D' || layer.config.padding !== 'same' || layer.inbound_nodes.length !== 1 || layer.inbound_nodes[0]!.length !== 1) return undefined;
+  const source = layers.get(layer.inbound_nodes[0]![0]![0]);
+  if (!source || source.class_name !== 'UpSampling2D' || (source.config.interpolation ?? 'nearest') !== 'nearest' || consumers.get(source.name) !== 1) return undefined;
+  if (source.inbound_nodes.length !== 1 || source.inbound_nodes[0]!.length !== 1) return undefined;
+  const size = source.config.size as unknown;
+  if (!Array.isArray(size) || size.length !== 2 || size[0] !== size[1] || !Number.isInteger(size[0]) || size[0] < 2) return undefined;
+  if (source.config.data_format !== undefined && source.config.data_format !== 'channels_last') return undefined;
+  return { layer: source, factor: size[0] as number };
+}
+
+/** A Conv2D; with `upsample` > 1, fused with the nearest upsampling before it (subpixel.ts). */
+function conv2d(layer: KerasLayer, input: Tensor, out: string, graph: GraphBuilder, weights: Map<string, NamedWeight>, upsample = 1): Tensor {
   const c = layer.config;
   const pair = (value: unknown, what: string): [number, number] => {
     if (Array.isArray(value) && value.length === 2 && value.every(Number.isInteger)) return [value[0] as number, value[1] as number];
@@ -224,25 +248,35 @@ function conv2d(layer: KerasLayer, input: Tensor, out: string, graph: GraphBuild
   const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];
   if (cin !== input.channels) throw new MlError('model-invalid', `Conv2D "${layer.name}" expects ${cin} channels but receives ${input.channels}`);
 
-  // Keras HWIO → ONNX OIHW.
-  const oihw = new Float32Array(kernel.values.length);
-  for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) oihw[((o * cin + i) * kh + y) * kw + x] = kernel.values[((y * kw + x) * cin + i) * cout + o]!;
-  const inputs = [input.name, graph.floats(`${layer.name}/kernel`, [cout, cin, kh, kw], oihw)];
-  if (c.use_bias !== false) {
-    const bias = weights.get(`${layer.name}/bias`);
-    if (!bias || bias.values.length !== cout) throw new MlError('model-invalid', `Conv2D "${layer.name}" has no bias of ${cout} values`);
-    inputs.push(graph.floats(`${layer.name}/bias`, [cout], bias.values));
-  }
-  // TF 'same' (stride 1) pads k-1 in all, the odd one at the end; ONNX pads are [top, left, bottom, right].
-  const pads = padding === 'same' ? [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2), kh - 1 - Math.floor((kh - 1) / 2), kw - 1 - Math.floor((kw - 1) / 2)] : [0, 0, 0, 0];
+  const bias = c.use_bias === false ? undefined : weights.get(`${layer.name}/bias`);
+  if (c.use_bias !== false && (!bias || bias.values.length !== cout)) throw new MlError('model-invalid', `Conv2D "${layer.name}" has no bias of ${cout} values`);
+  // Note: counted as the original graph computes it (upsampled), which the fused form equals.
+  graph.flops += 2 * kh * kw * cin * cout * (input.resolution * upsample) ** 2;
   const activationName = String(c.activation ?? 'linear');
   const convOut = activationName === 'linear' ? out : `${layer.name}/linear`;
-  graph.node('Conv', inputs, convOut, [ints('kernel_shape', [kh, kw]), ints('pads', pads), ints('strides', [1, 1]), ints('dilations', [1, 1])]);
-  graph.flops += 2 * kh * kw * cin * cout * input.resolution * input.resolution;
-  const conv: Tensor = { name: convOut, channels: cout, resolution: input.resolution };
+
+  let conv: Tensor;
+  if (upsample > 1) {
+    const fused = fuseNearestUpsampleIntoConv(kernel.values, kh, kw, cin, cout, upsample);
+    const inputs = [input.name, graph.floats(`${layer.name}/kernel_subpixel`, [fused.outChannels, cin, ...fused.kernel], fused.weights)];
+    if (bias) inputs.push(graph.floats(`${layer.name}/bias_subpixel`, [fused.outChannels], Float32Array.from({ length: fused.outChannels }, (_, k) => bias.values[Math.floor(k / (upsample * upsample))]!)));
+    graph.node('Conv', inputs, `${layer.name}/subpixel`, [ints('kernel_shape', fused.kernel), ints('pads', fused.pads), ints('strides', [1, 1]), ints('dilations', [1, 1])]);
+    graph.node('DepthToSpace', [`${layer.name}/subpixel`], convOut, [int('blocksize', upsample), text('mode', 'CRD')]);
+    conv = { name: convOut, channels: cout, resolution: input.resolution * upsample };
+  } else {
+    // Keras HWIO → ONNX OIHW.
+    const oihw = new Float32Array(kernel.values.length);
+    for (let y = 0; y < kh; y++)
+      for (let x = 0; x < kw; x++)
+        for (let i = 0; i < cin; i++)
+          for (let o = 0; o < cout; o++) oihw[((o * cin + i) * kh + y) * kw + x] = kernel.values[((y * kw + x) * cin + i) * cout + o]!;
+    const inputs = [input.name, graph.floats(`${layer.name}/kernel`, [cout, cin, kh, kw], oihw)];
+    if (bias) inputs.push(graph.floats(`${layer.name}/bias`, [cout], bias.values));
+    // TF 'same' (stride 1) pads k-1 in all, the odd one at the end; ONNX pads are [top, left, bottom, right].
+    const pads = padding === 'same' ? [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2), kh - 1 - Math.floor((kh - 1) / 2), kw - 1 - Math.floor((kw - 1) / 2)] : [0, 0, 0, 0];
+    graph.node('Conv', inputs, convOut, [ints('kernel_shape', [kh, kw]), ints('pads', pads), ints('strides', [1, 1]), ints('dilations', [1, 1])]);
+    conv = { name: convOut, channels: cout, resolution: input.resolution };
+  }
   return activationName === 'linear' ? conv : activation(layer.name, activationName, conv, out, graph);
 }
 

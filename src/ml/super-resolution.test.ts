@@ -70,9 +70,10 @@ describe('super-resolution on ONNX Runtime', () => {
     const tiled = await x2.enhance(image, { tileSize: 64, overlap: 12, onProgress: (done, total) => progress.push([done, total]) });
     // 4 columns × 3 rows of 64-pixel tiles cover 200 × 150 with at least 12 pixels of overlap.
     expect(progress.at(-1)).toEqual([12, 12]);
+    // Measured: at most 1 level apart anywhere, mean ≈ 0.01 (the feathering hides the tiles' zero padding).
     const inside = difference(whole, tiled, 0);
-    expect(inside.mean).toBeLessThan(0.3);
-    expect(inside.max).toBeLessThanOrEqual(3);
+    expect(inside.mean).toBeLessThan(0.05);
+    expect(inside.max).toBeLessThanOrEqual(2);
     // Seams: along the tile edges the tiled image is as close to the whole-image run as anywhere.
     const seamColumns = [52, 104, 136].map((x) => x * 2);
     let seamMax = 0;
@@ -80,7 +81,7 @@ describe('super-resolution on ONNX Runtime', () => {
       const i = (y * tiled.width + x) * 3 + c;
       seamMax = Math.max(seamMax, Math.abs(whole.data[i]! - tiled.data[i]!));
     }
-    expect(seamMax).toBeLessThanOrEqual(3);
+    expect(seamMax).toBeLessThanOrEqual(2);
   });
 
   it('keeps alpha as a mask: RGB through the model, alpha resized plainly', async () => {
