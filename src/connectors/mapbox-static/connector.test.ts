@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { groundResolutionM, lngLatToMercator } from '../../core/imagery/mercator';
 import { createDemoWorld } from '../../demo';
 import { emulatedSource, failure, type EmulatedSource } from '../arcgis-parcels/emulator.testkit';
-import { fetchMapboxSatellite, mapboxGrid, mapboxGroundResolution } from './connector';
+import { fetchMapboxSatellite, mapboxGrid, mapboxGroundResolution, mapboxZoomFor } from './connector';
+import { bboxToMercator } from '../../core/imagery/mercator';
 import { mapboxStaticEmulator } from './emulator';
 
 const world = createDemoWorld({ properties: 60, asOf: '2025-06-01' });
@@ -34,6 +35,17 @@ describe('Mapbox Static Images satellite (against its emulator)', () => {
     // 512-px tiles: zoom z here is Google's z + 1.
     expect(groundResolutionM(result.grid)).toBeCloseTo(mapboxGroundResolution(centre.lat, 18.5, true), 4);
     expect(groundResolutionM(mapboxGrid(centre, 19, 100, 100, false))).toBeCloseTo((156_543.03392 * Math.cos((centre.lat * Math.PI) / 180)) / 2 ** 20, 4);
+  });
+
+  it('mapboxZoomFor picks the closest zoom (to a hundredth) whose picture still covers the box', () => {
+    const box = bboxToMercator([centre.lng - 0.0004, centre.lat - 0.0003, centre.lng + 0.0004, centre.lat + 0.0003]);
+    const zoom = mapboxZoomFor(box, 640);
+    const span = (z: number) => {
+      const grid = mapboxGrid(centre, z, 640, 640, true);
+      return grid.box[2] - grid.box[0];
+    };
+    expect(span(zoom)).toBeGreaterThanOrEqual(box[2] - box[0]);
+    expect(span(zoom + 0.01)).toBeLessThan(box[2] - box[0]);
   });
 
   it('without a token nothing is sent, so nothing is billed', async () => {

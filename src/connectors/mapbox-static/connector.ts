@@ -4,7 +4,7 @@ import { sourcePolicy } from '../../core/cost/sources';
 import { httpRequest } from '../../core/http/client';
 import { ConnectorError, isConnectorError } from '../../core/http/errors';
 import { EARTH_RADIUS_M, lngLatToMercator, MAX_MERCATOR_LAT } from '../../core/imagery/mercator';
-import type { ImageGrid } from '../../core/imagery/types';
+import type { ImageGrid, MercatorBox } from '../../core/imagery/types';
 import type { Db } from '../../core/store/database';
 import { FLAT_IMAGE_SPREAD } from '../google-static-maps/connector';
 import { inspectImage } from '../naip/image-check';
@@ -15,6 +15,7 @@ import { inspectImage } from '../naip/image-check';
  *   fetchMapboxSatellite(db, { centre, zoom, width, height, retina, accessToken })
  *     GET {base}/mapbox/satellite-v9/static/LNG,LAT,ZOOM,0/WxH@2x?access_token=…&attribution=false&logo=false
  *   mapboxGrid(centre, zoom, width, height, retina) → the Web Mercator grid the picture covers
+ *   mapboxZoomFor(box, maxSize)                     → the closest zoom (2 decimals) whose picture covers the box
  *
  * Mapbox GL tiles are 512 px, so zoom z here shows what a 256-px map shows at z + 1; fractional
  * zooms are allowed. @2x doubles the pixels, not the area. A missing token is refused before any
@@ -62,6 +63,14 @@ export function mapboxGrid(centre: LatLng, zoom: number, width: number, height: 
 /** True ground metres per pixel: 78271.517 × cos(lat) / 2^zoom / (2 when @2x). */
 export function mapboxGroundResolution(lat: number, zoom: number, retina: boolean): number {
   return (78_271.517 * Math.cos((lat * Math.PI) / 180)) / 2 ** zoom / (retina ? 2 : 1);
+}
+
+/** The highest zoom (two decimals, 0..22) at which a picture of at most maxSize × maxSize logical px covers the box. */
+export function mapboxZoomFor(box: MercatorBox, maxSize: number = MAPBOX_MAX_SIZE): number {
+  const span = Math.max(box[2] - box[0], box[3] - box[1]);
+  if (!(span > 0) || !(maxSize >= 1)) throw new RangeError(`mapboxZoomFor needs a box with area and a size of at least 1 px, got [${box.join(', ')}] and ${maxSize}.`);
+  const zoom = Math.floor(Math.log2((maxSize * WORLD_MERCATOR_M) / (512 * span)) * 100) / 100;
+  return Math.max(0, Math.min(MAPBOX_MAX_ZOOM, zoom));
 }
 
 /** The path below the policy's base URL (…/styles/v1). */

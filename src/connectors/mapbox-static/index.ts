@@ -8,6 +8,7 @@ export {
   mapboxGrid,
   mapboxGroundResolution,
   mapboxStaticPath,
+  mapboxZoomFor,
   type MapboxSatellite,
   type MapboxSatelliteRequest,
 } from './connector';
