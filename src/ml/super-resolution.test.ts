@@ -108,8 +108,14 @@ describe('super-resolution on ONNX Runtime', () => {
     const batches: number[] = [];
     const counting: ModelSession = { ...session, provider: session.provider, run: (data, dims) => (batches.push(dims[0]!), session.run(data, dims)), close: () => session.close() };
     const many = await enhanceImages(counting, 2, images, { tilesPerRun: 4 });
-    await session.close();
     expect(batches).toEqual([3]);
+    // Memory stays bounded: a larger image goes through in runs of at most tilesPerRun tiles of tileSize.
+    const shapes: string[] = [];
+    const shaping: ModelSession = { ...counting, run: (data, dims) => (shapes.push(dims.join('x')), session.run(data, dims)) };
+    await enhanceImages(shaping, 2, [await crop(0, 0, 250, 180)], { tileSize: 64, tilesPerRun: 2 });
+    await session.close();
+    expect(new Set(shapes)).toEqual(new Set(['2x3x64x64']));
+    expect(shapes).toHaveLength(10); // 5 columns × 4 rows = 20 tiles
     for (const [i, image] of images.entries()) expect(difference(many[i]!, await x2.enhance(image), 0).max).toBe(0);
     expect(await x2.enhanceMany([])).toEqual([]);
   });
