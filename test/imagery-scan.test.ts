@@ -70,7 +70,7 @@ describe.skipIf(!built)('roof imagery in a demo scan', () => {
       expect(row.enhanced_scale).toBe(4);
       expect(row.quality).toBeGreaterThan(0);
       // The footprint lies inside the enhanced crop.
-      const [x0, y0, x1, y1] = JSON.parse(row.footprint_px!) as number[];
+      const [x0, y0, x1, y1] = JSON.parse(row.footprint_px!) as [number, number, number, number];
       expect(x0).toBeGreaterThanOrEqual(0);
       expect(y0).toBeGreaterThanOrEqual(0);
       expect(x1).toBeLessThanOrEqual(row.width * 4);

@@ -1,5 +1,9 @@
+import { fetchGoogleSatellite, GOOGLE_MAX_SIZE, googleZoomFor } from '../../connectors/google-static-maps/connector';
+import { fetchMapboxSatellite, MAPBOX_MAX_SIZE, mapboxZoomFor } from '../../connectors/mapbox-static/connector';
 import { fetchNaipMosaic } from '../../connectors/naip/connector';
-import { groundResolutionM } from '../../core/imagery/mercator';
+import type { LatLng } from '../../core/domain/geo';
+import { groundResolutionM, mercatorToLngLat } from '../../core/imagery/mercator';
+import type { ImageGrid, MercatorBox } from '../../core/imagery/types';
 import type { AerialAnswer, RoofImagerySources } from './imagery-sources';
 import { NAIP_GROUND_M } from './roof-chain';
 
@@ -7,6 +11,12 @@ import { NAIP_GROUND_M } from './roof-chain';
  * The roof chain's providers over the real connectors (each answers in its service's real format;
  * tests point them at the loopback emulators through Settings → Data sources).
  */
+
+/** Zoom 20 is ~0.07 m per pixel at scale 2 in Texas: sharper buys nothing for a roof. */
+const PAID_MAX_ZOOM = 20;
+/** Pixels of slack around the roof box in a paid picture (the centre is rounded by the provider). */
+const PAID_PAD_PX = 8;
+
 export function providerSources(): RoofImagerySources {
   return {
     async naip(ctx, box) {
@@ -24,10 +34,32 @@ export function providerSources(): RoofImagerySources {
       } satisfies AerialAnswer;
     },
     async google(ctx, box, apiKey) {
-      return paidUnavailable('Google Static Maps', ctx, box, apiKey);
+      const zoom = Math.min(PAID_MAX_ZOOM, googleZoomFor(box, GOOGLE_MAX_SIZE - 2 * PAID_PAD_PX));
+      const size = pixelsAt(box, 156_543.033_92 / 2 ** zoom, GOOGLE_MAX_SIZE);
+      const answer = await fetchGoogleSatellite(ctx.db, { centre: centreOf(box), zoom, ...size, scale: 2, apiKey, signal: ctx.signal, ...(ctx.policy ? { policy: ctx.policy } : {}) });
+      return paidAnswer('google-static-maps', answer);
     },
     async mapbox(ctx, box, accessToken) {
-      return paidUnavailable('Mapbox Static Images', ctx, box, accessToken);
+      const zoom = Math.min(PAID_MAX_ZOOM, mapboxZoomFor(box, MAPBOX_MAX_SIZE - 2 * PAID_PAD_PX));
+      const size = pixelsAt(box, 78_271.517 / 2 ** zoom, MAPBOX_MAX_SIZE);
+      const answer = await fetchMapboxSatellite(ctx.db, { centre: centreOf(box), zoom, ...size, retina: true, accessToken, signal: ctx.signal, ...(ctx.policy ? { policy: ctx.policy } : {}) });
+      return paidAnswer('mapbox-static-images', answer);
     },
   };
+}
+
+function centreOf(box: MercatorBox): LatLng {
+  const [lng, lat] = mercatorToLngLat([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]);
+  return { lat, lng };
+}
+
+/** The picture size (in the provider's logical pixels) that holds the box, with slack. */
+function pixelsAt(box: MercatorBox, mercatorPerPixel: number, max: number): { width: number; height: number } {
+  const fit = (metres: number) => Math.min(max, Math.max(32, Math.ceil(metres / mercatorPerPixel) + 2 * PAID_PAD_PX));
+  return { width: fit(box[2] - box[0]), height: fit(box[3] - box[1]) };
+}
+
+function paidAnswer(source: string, answer: { kind: 'image'; bytes: Buffer; mime: string; grid: ImageGrid } | { kind: 'miss'; message: string }): AerialAnswer {
+  if (answer.kind === 'miss') return { kind: 'miss', message: answer.message, requests: 1 };
+  return { kind: 'image', image: { source, bytes: answer.bytes, mime: answer.mime, grid: answer.grid, groundResolutionM: groundResolutionM(answer.grid), capturedAt: null, requests: 1 } };
 }
