@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromArrayBuffer } from 'geotiff';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodePng, readRaster } from './image-io';
 
@@ -71,6 +72,14 @@ describe('reading images', () => {
     // 12-bit camera values stored in 16 bits are stretched from 0..4095, not left near black.
     const twelveBit = await readRaster(rgb16Tiff(1, 1, [4095, 2048, 0]));
     expect(Array.from(twelveBit.data)).toEqual([255, 128, 0]);
+  });
+
+  it('reads JPEG, WebP and grey PNG as RGB', async () => {
+    const source = sharp(UCM).extract({ left: 0, top: 0, width: 40, height: 30 });
+    for (const bytes of [await source.clone().jpeg().toBuffer(), await source.clone().webp().toBuffer(), await source.clone().greyscale().png().toBuffer()]) {
+      const image = await readRaster(bytes);
+      expect([image.width, image.height, image.channels, image.data.length]).toEqual([40, 30, 3, 40 * 30 * 3]);
+    }
   });
 
   it('keeps alpha from a PNG with transparency', async () => {

@@ -135,6 +135,9 @@ describe('super-resolution on ONNX Runtime', () => {
   it('refuses malformed images and options with a clear error', async () => {
     await expect(x2.enhance({ width: 4, height: 4, channels: 3, data: new Uint8Array(10) })).rejects.toMatchObject({ kind: 'unsupported-image', message: expect.stringMatching(/8-bit RGB or RGBA/) });
     await expect(x2.enhance(await crop(0, 0, 8, 8), { overlap: 64 })).rejects.toMatchObject({ kind: 'invalid-option' });
+    // Checked before any work: ×2 of 9000 × 8000 is 288 Mpx, beyond what can be written as PNG.
+    const huge = { width: 9000, height: 8000, channels: 3 as const, data: new Uint8Array(9000 * 8000 * 3) };
+    await expect(x2.enhance(huge)).rejects.toMatchObject({ kind: 'unsupported-image', message: expect.stringMatching(/18000×16000 after ×2.*crop it/) });
   });
 
   it('says how to get the models when they are missing or altered, and falls back to the CPU without a GPU', async () => {

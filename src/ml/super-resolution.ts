@@ -75,7 +75,7 @@ export async function enhanceImages(session: ModelSession, scale: SrScale, image
   if (!Number.isInteger(perRun) || perRun < 1) throw new MlError('invalid-option', `Tiles per run must be a whole number of at least 1, not ${perRun}`);
   if (!Number.isInteger(tileSize) || tileSize < 8) throw new MlError('invalid-option', `Tile size ${tileSize} is too small (at least 8 pixels)`);
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tileSize / 2) throw new MlError('invalid-option', `Overlap ${overlap} must be a whole number below half the tile size (${tileSize})`);
-  images.forEach(checkImage);
+  images.forEach((image, index) => checkImage(image, index, scale));
   if (options.signal?.aborted) throw cancelled('Enhancement');
 
   const jobs: ImageJob[] = images.map((image) => {
@@ -112,11 +112,17 @@ export async function enhanceImages(session: ModelSession, scale: SrScale, image
   return Promise.all(jobs.map((job) => finishImage(job, scale)));
 }
 
-function checkImage(image: RasterImage, index: number): void {
+/** sharp's pixel limit: a larger result could not be written as PNG (and would need gigabytes). */
+export const MAX_OUTPUT_PIXELS = 268_402_689;
+
+function checkImage(image: RasterImage, index: number, scale: SrScale): void {
   const { width, height, channels, data } = image;
   const valid = Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && (channels === 3 || channels === 4) && data?.length === width * height * channels;
   if (!valid) {
     throw new MlError('unsupported-image', `Image ${index + 1} is not ${width}×${height} pixels of ${channels} channels (${data?.length ?? 0} bytes); an enhanceable image is 8-bit RGB or RGBA`);
+  }
+  if (width * height * scale * scale > MAX_OUTPUT_PIXELS) {
+    throw new MlError('unsupported-image', `Image ${index + 1} (${width}×${height}) would be ${width * scale}×${height * scale} after ×${scale}, more than ${MAX_OUTPUT_PIXELS.toLocaleString('en-US')} pixels: crop it or enhance it in parts`);
   }
 }
 
