@@ -62,6 +62,9 @@ describe('batches on the map', () => {
   it('are labelled with homes and the cost per home, or free', () => {
     expect(batchLabel(batch({ costMicros: 100_000, costPerPropertyMicros: 4_000 }))).toBe('25 homes · $0.004/home');
     expect(batchLabel(batch({ memberCount: 12, costMicros: 240_000, costPerPropertyMicros: 20_000 }))).toBe('12 homes · $0.02/home');
+    expect(batchLabel(batch({ memberCount: 12, costMicros: 4_000, costPerPropertyMicros: 333 }))).toBe('12 homes · $0.0003/home');
+    expect(batchLabel(batch({ memberCount: 3, costMicros: 37_035, costPerPropertyMicros: 12_345 }))).toBe('3 homes · $0.01/home');
+    expect(batchLabel(batch({ memberCount: 25, costMicros: 500, costPerPropertyMicros: 20 }))).toBe('25 homes · <$0.0001/home');
     expect(batchLabel(batch({ memberCount: 12 }))).toBe('12 homes · free');
     expect(batchLabel(batch({ memberCount: 1 }))).toBe('1 home · free');
     expect(batchLabel(batch({ state: 'failed', memberCount: 8 }))).toBe('8 homes · failed');

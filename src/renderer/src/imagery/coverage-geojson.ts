@@ -1,7 +1,7 @@
 import type { ImageryCoverage } from '../../../core/contracts/imagery-contract';
 import type { BBox } from '../../../core/domain/geo';
 import { MAX_BBOX_DEGREES } from '../../../core/domain/geo';
-import { usd } from '../spend/format';
+import { usd, usdCents } from '../spend/format';
 import { sourceCategory, type SourceCategory } from './imagery-view';
 
 /*
@@ -92,7 +92,14 @@ export function batchLabel(batch: Pick<Batch, 'memberCount' | 'state' | 'costMic
   if (batch.state === 'failed') return `${homes} · failed`;
   if (batch.state === 'planned') return `${homes} · planned`;
   if (batch.costMicros === 0) return `${homes} · free`;
-  return `${homes} · ${usd(batch.costPerPropertyMicros)}/home`;
+  return `${homes} · ${perHome(batch.costPerPropertyMicros)}/home`;
+}
+
+/** Cents from a cent up; below, to a hundredth of a cent, since a shared image often costs less per home. */
+export function perHome(micros: number): string {
+  if (micros >= 10_000) return usdCents(micros);
+  if (micros < 50) return '<$0.0001';
+  return usd(Math.round(micros / 100) * 100);
 }
 
 export interface BatchLabel {
