@@ -127,6 +127,7 @@ describe('imagery in the browser', () => {
       if (m.type() === 'error') problems.push(m.text());
     });
     await page.goto(demo.url);
+    await page.waitForFunction(() => (globalThis as { __fishmouthMapLoaded?: boolean }).__fishmouthMapLoaded === true, null, { timeout: 60_000 });
 
     // The demo's scan is listed as completed; its title flies the map to the town.
     const row = page.locator('[data-testid="scan-row"]').filter({ hasText: 'completed' }).first();
