@@ -25,7 +25,8 @@ import { openUpscalerJs, type TfBackendName } from './lib/upscalerjs-runner';
  * --input full feeds the images as they are (256×256 and 380×232 → about 1 MP out); quarter
  * feeds them downsampled ×4 first (64×64 → 256×256: one tile, like one roof crop).
  * Every rep runs each engine on each image, the engines' order rotating between reps; the
- * figures are medians over reps, then over images. The two engines' outputs are compared
+ * figures are medians over reps, then over images, of wall time and of the process's CPU time
+ * (steadier when other work shares the cores). The two engines' outputs are compared
  * (PSNR of one against the other) to show they compute the same network.
  */
 
@@ -36,11 +37,26 @@ interface Timing {
   medianMs: number;
   outputMpPerSecond: number;
   gflops: number;
+  /** CPU time of the process (all threads) over the run: steadier than wall time on a shared machine. */
+  medianCpuMs: number;
+  outputMpPerCpuSecond: number;
 }
 
-function timing(msRuns: number[], outputPixels: number, flops: number): Timing {
-  const ms = median(msRuns);
-  return { medianMs: Math.round(ms), outputMpPerSecond: Number((outputPixels / 1e6 / (ms / 1000)).toFixed(3)), gflops: Number((flops / 1e9 / (ms / 1000)).toFixed(2)) };
+interface Run {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function timing(runs: Run[], outputPixels: number, flops: number): Timing {
+  const ms = median(runs.map((r) => r.wallMs));
+  const cpuMs = median(runs.map((r) => r.cpuMs));
+  return {
+    medianMs: Math.round(ms),
+    outputMpPerSecond: Number((outputPixels / 1e6 / (ms / 1000)).toFixed(3)),
+    gflops: Number((flops / 1e9 / (ms / 1000)).toFixed(2)),
+    medianCpuMs: Math.round(cpuMs),
+    outputMpPerCpuSecond: Number((outputPixels / 1e6 / (cpuMs / 1000)).toFixed(3)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -86,17 +102,19 @@ async function main(): Promise<void> {
       agreement.push(Number.isFinite(value) ? Number(value.toFixed(2)) : null);
     }
 
-    const ms = new Map<string, number[]>();
+    const ms = new Map<string, Run[]>();
     for (let rep = 0; rep < reps; rep++) {
       const order = engines.map((_, i) => engines[(i + rep) % engines.length]!);
       for (const [index, input] of inputs.entries()) {
         for (const engine of order) {
+          const cpuBefore = process.cpuUsage();
           const started = performance.now();
           await run(engine, input.image);
-          const elapsed = performance.now() - started;
+          const wallMs = performance.now() - started;
+          const cpu = process.cpuUsage(cpuBefore);
           const key = `${engine}|${index}`;
-          ms.set(key, [...(ms.get(key) ?? []), elapsed]);
-          progress(`rep ${rep + 1} ${input.name} ${engine}: ${Math.round(elapsed)} ms`);
+          ms.set(key, [...(ms.get(key) ?? []), { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 }]);
+          progress(`rep ${rep + 1} ${input.name} ${engine}: ${Math.round(wallMs)} ms (CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms)`);
         }
       }
     }
@@ -117,8 +135,11 @@ async function main(): Promise<void> {
       };
     });
 
-    const summary: Record<Engine, { outputMpPerSecond: number; gflops: number }> = Object.fromEntries(
-      engines.map((engine) => [engine, { outputMpPerSecond: Number(median(images.map((i) => i.timings[engine]!.outputMpPerSecond)).toFixed(3)), gflops: Number(median(images.map((i) => i.timings[engine]!.gflops)).toFixed(2)) }]),
+    const summary: Record<Engine, { outputMpPerSecond: number; gflops: number; outputMpPerCpuSecond: number }> = Object.fromEntries(
+      engines.map((engine) => {
+        const of = (pick: (t: Timing) => number, digits: number) => Number(median(images.map((i) => pick(i.timings[engine]!))).toFixed(digits));
+        return [engine, { outputMpPerSecond: of((t) => t.outputMpPerSecond, 3), gflops: of((t) => t.gflops, 2), outputMpPerCpuSecond: of((t) => t.outputMpPerCpuSecond, 3) }];
+      }),
     );
 
     progress('measuring the machine: GEMMs on each engine');
@@ -146,6 +167,7 @@ async function main(): Promise<void> {
       summary: {
         ...summary,
         speedRatioToUpscalerJs: Object.fromEntries(threadCounts.map((t) => [onnxEngine(t), ratio(summary[onnxEngine(t)]!.outputMpPerSecond, summary.upscalerjs!.outputMpPerSecond)])),
+        cpuTimeRatioToUpscalerJs: Object.fromEntries(threadCounts.map((t) => [onnxEngine(t), ratio(summary[onnxEngine(t)]!.outputMpPerCpuSecond, summary.upscalerjs!.outputMpPerCpuSecond)])),
       },
       peak: { nominal: peak, measuredGemmGflops: gemm },
       shareOfPeak: Object.fromEntries(
