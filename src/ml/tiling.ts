@@ -5,9 +5,9 @@ import type { RasterImage } from '../core/imagery/types';
  * neighbours overlap (linear feathering), and a row-band assembler that blends finished tiles
  * into the 8-bit result while holding floats for only one band of tile rows at a time.
  *
- * Note: every tile of one image has the same size (the last row and column are moved back to
- * end at the image edge rather than shrunk), so tiles share one tensor shape and batch together,
- * and no tile needs padding: the model only ever sees real pixels.
+ * Note: every tile of one image has the same size (the last row and column end exactly at the
+ * image edge), so tiles share one tensor shape and batch together, and no tile needs padding:
+ * the model only ever sees real pixels.
  */
 
 export interface Tile {
@@ -26,20 +26,22 @@ export interface TilePlan {
   rows: number[];
 }
 
-function starts(length: number, tile: number, overlap: number): number[] {
-  if (length <= tile) return [0];
-  const step = Math.max(1, tile - overlap);
-  const out: number[] = [];
-  for (let at = 0; at + tile < length; at += step) out.push(at);
-  out.push(length - tile);
-  return out;
+/**
+ * Note: the fewest tiles of at most `maxTile` that overlap by at least `overlap`, each as small
+ * as that allows: a 256-pixel crop is 3 tiles of 94 (282 pixels run), not 3 of 128 (384).
+ */
+function axis(length: number, maxTile: number, overlap: number): { tile: number; starts: number[] } {
+  if (length <= maxTile) return { tile: length, starts: [0] };
+  const count = Math.ceil((length - overlap) / (maxTile - overlap));
+  const tile = Math.ceil((length + (count - 1) * overlap) / count);
+  const starts = Array.from({ length: count - 1 }, (_, i) => i * (tile - overlap));
+  starts.push(length - tile);
+  return { tile, starts };
 }
 
 export function planTiles(width: number, height: number, tileSize: number, overlap: number): TilePlan {
-  const tileWidth = Math.min(tileSize, width);
-  const tileHeight = Math.min(tileSize, height);
-  const columns = starts(width, tileWidth, overlap);
-  const rows = starts(height, tileHeight, overlap);
+  const { tile: tileWidth, starts: columns } = axis(width, tileSize, overlap);
+  const { tile: tileHeight, starts: rows } = axis(height, tileSize, overlap);
   const tiles = rows.flatMap((y) => columns.map((x) => ({ x, y, width: tileWidth, height: tileHeight })));
   return { tileWidth, tileHeight, tiles, columns, rows };
 }
