@@ -8,7 +8,7 @@ import { useCoverageOverlay, usePropertyClicks } from './use-imagery-map';
 import './imagery.css';
 
 /**
- * The imagery card (top left, beside the zoom buttons): shows or hides cached imagery and batches
+ * The imagery card (top, beside the status panel): shows or hides cached imagery and batches
  * on the map, with their legend and what the view holds; opened, the cache card for managers.
  * Also wires the map: coverage of the view (fetched once the map rests) and clicks on properties.
  */
