@@ -108,6 +108,16 @@ describe('planBatches', () => {
     }
   });
 
+  it('packs small images full on a square street grid', () => {
+    // 40 lots 20 m apart × 10 rows 35 m apart; a 45 m image edge holds 3 lots × 2 rows.
+    const points = neighbourhood('h', 400, 40);
+    const plan = planBatches(points, { maxSpanM: 45 });
+    expectConstraints(points, plan, { maxSpanM: 45 });
+    // 13 slabs of 3 lots × 5 pairs of rows = 65 images of 6; the 40th lot's column: 10 alone.
+    expect(plan.batches.length + plan.singles.length).toBeLessThanOrEqual(75);
+    expect(plan.batches.filter((batch) => batch.members.length === 6).length).toBeGreaterThanOrEqual(65);
+  });
+
   it('sends a far-off house alone and lets a stray near a batch join it', () => {
     // With 4 to a batch: a street of five 30 m apart (core), a house 80 m past its end (border:
     // three within 100 m, itself included), a stray 90 m past that (noise), a farm 10 km off.
