@@ -69,8 +69,9 @@ export function assessImageQuality(image: RasterImage, options: QualityOptions =
   if (noDataShare >= 0.01) notes.push(noDataShare >= 0.995 ? 'no image data' : `${percent(noDataShare)} no data`);
   if (cloudShare >= 0.01) notes.push(`${percent(cloudShare)} cloud or haze`);
 
-  const sigma = noiseSigma(luma, mask, width, height);
-  const laplacianVariance = laplacianVarianceOf(luma, mask, width, height);
+  const clear = clearInterior(mask, width, height);
+  const sigma = noiseSigma(luma, clear, width, height);
+  const laplacianVariance = laplacianVarianceOf(luma, clear, width, height);
   let sharpness = 0;
   let noise = 0;
   if (sigma === null || laplacianVariance === null) {
@@ -139,22 +140,36 @@ function classify({ width, height, channels, data }: RasterImage, block: number)
   return { luma, mask, noData, cloud };
 }
 
-/** True when the 3 × 3 neighbourhood of (x, y) is all clear pixels. */
-function clearAround(mask: Uint8Array, width: number, x: number, y: number): boolean {
-  for (let dy = -1; dy <= 1; dy += 1) {
-    const row = (y + dy) * width + x;
-    if (mask[row - 1] !== 0 || mask[row] !== 0 || mask[row + 1] !== 0) return false;
+/**
+ * 1 where a pixel and its 8 neighbours are all clear (not no-data, not cloud): where a 3 × 3
+ * kernel sees only real ground. Note: computed once for the three passes that need it.
+ */
+function clearInterior(mask: Uint8Array, width: number, height: number): Uint8Array {
+  // Rows first, then columns: a pixel is clear across when it and its left and right are.
+  const across = new Uint8Array(mask.length);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 1; x < width - 1; x += 1) {
+      const p = y * width + x;
+      across[p] = mask[p - 1] === 0 && mask[p] === 0 && mask[p + 1] === 0 ? 1 : 0;
+    }
   }
-  return true;
+  const clear = new Uint8Array(mask.length);
+  for (let y = 1; y < height - 1; y += 1) {
+    for (let x = 1; x < width - 1; x += 1) {
+      const p = y * width + x;
+      clear[p] = across[p - width]! & across[p]! & across[p + width]!;
+    }
+  }
+  return clear;
 }
 
 /** Immerkær's σ over the clear interior pixels with the weakest gradients; null if too few. */
-function noiseSigma(luma: Float32Array, mask: Uint8Array, width: number, height: number): number | null {
+function noiseSigma(luma: Float32Array, clear: Uint8Array, width: number, height: number): number | null {
   // Note: two passes over a histogram of whole-number Sobel magnitudes (|gx| + |gy| ≤ 2040)
   // instead of sorting, so a 4,000 × 4,000 export costs no more than a few scans.
   const histogram = new Uint32Array(2042);
   let measured = 0;
-  forEachClearInterior(luma, mask, width, height, (gradient) => {
+  forEachClearInterior(luma, clear, width, height, (gradient) => {
     histogram[Math.min(2041, Math.floor(gradient))]! += 1;
     measured += 1;
   });
@@ -166,7 +181,7 @@ function noiseSigma(luma: Float32Array, mask: Uint8Array, width: number, height:
   // Bins under the threshold in full, then the threshold bin's first pixels up to `wanted`.
   let roomInThreshold = wanted - below;
   let sum = 0;
-  forEachClearInterior(luma, mask, width, height, (gradient, response) => {
+  forEachClearInterior(luma, clear, width, height, (gradient, response) => {
     const bin = Math.min(2041, Math.floor(gradient));
     if (bin < threshold) sum += response;
     else if (bin === threshold && roomInThreshold > 0) {
@@ -178,11 +193,11 @@ function noiseSigma(luma: Float32Array, mask: Uint8Array, width: number, height:
 }
 
 /** Calls back with the Sobel magnitude and the |Immerkær response| of each clear interior pixel. */
-function forEachClearInterior(luma: Float32Array, mask: Uint8Array, width: number, height: number, visit: (gradient: number, response: number) => void): void {
+function forEachClearInterior(luma: Float32Array, clear: Uint8Array, width: number, height: number, visit: (gradient: number, response: number) => void): void {
   for (let y = 1; y < height - 1; y += 1) {
     for (let x = 1; x < width - 1; x += 1) {
-      if (!clearAround(mask, width, x, y)) continue;
       const p = y * width + x;
+      if (clear[p] === 0) continue;
       const a = luma[p - width - 1]!;
       const b = luma[p - width]!;
       const c = luma[p - width + 1]!;
@@ -199,14 +214,14 @@ function forEachClearInterior(luma: Float32Array, mask: Uint8Array, width: numbe
   }
 }
 
-function laplacianVarianceOf(luma: Float32Array, mask: Uint8Array, width: number, height: number): number | null {
+function laplacianVarianceOf(luma: Float32Array, clear: Uint8Array, width: number, height: number): number | null {
   let count = 0;
   let sum = 0;
   let sumSquares = 0;
   for (let y = 1; y < height - 1; y += 1) {
     for (let x = 1; x < width - 1; x += 1) {
-      if (!clearAround(mask, width, x, y)) continue;
       const p = y * width + x;
+      if (clear[p] === 0) continue;
       const laplacian = luma[p - width]! + luma[p - 1]! + luma[p + 1]! + luma[p + width]! - 4 * luma[p]!;
       count += 1;
       sum += laplacian;
