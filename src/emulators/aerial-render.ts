@@ -57,7 +57,7 @@ export async function renderAerial(world: World, grid: ImageGrid, style: AerialS
   const pixels = composeOverGround(frame, overlay.data, overlay.info.channels, style);
   let image = sharp(pixels, { raw: { width, height, channels: 3 } });
   // Note: NAIP is resampled from 0.6 m (or coarser) orthophotos: a little optical softness.
-  if (style === 'naip') image = image.blur(0.55);
+  if (style === 'naip') image = image.blur(0.4);
   return image.png({ compressionLevel: 6 }).toBuffer();
 }
 
@@ -245,7 +245,7 @@ function composeOverGround(frame: Frame, overlay: Buffer, channels: number, styl
   const out = Buffer.allocUnsafe(width * height * 3);
   const grass: Rgb = style === 'naip' ? [118, 124, 84] : [96, 120, 62];
   const soil: Rgb = style === 'naip' ? [146, 134, 104] : [140, 120, 86];
-  const grain = style === 'naip' ? 7 : 4;
+  const grain = style === 'naip' ? 2 : 3;
   // Noise cells in Mercator metres (fixed, like the tree lattice): ~14 m patches of soil and
   // grass, ~2 m tufts, ~0.3 m grain.
   const patch = 17;
@@ -260,18 +260,39 @@ function composeOverGround(frame: Frame, overlay: Buffer, channels: number, styl
       const share = smooth(valueNoise(mx / patch, my / patch, 5));
       const shade = (valueNoise(mx / tuft, my / tuft, 6) - 0.5) * 22;
       const speck = (hash01(Math.floor(mx / fine), Math.floor(my / fine), 7) - 0.5) * 2 * grain;
+      // Detail at about a metre: mottled lawns, shingle courses, gravel — what a real photo's
+      // edges and texture are made of (a render without it reads as blurred to any sharpness measure).
+      let detail = (valueNoise(mx / DETAIL_M, my / DETAIL_M, 8) - 0.5) * 2 * DETAIL_LEVELS;
+      // The paid look resolves single shingles and blades of grass: detail at 0.2 m as well.
+      // NAIP is flown in summer and some passes catch cumulus: a few roofs lie under cloud, the
+      // free image cannot judge them, and the chain has to look further (a paid image) for them.
+      const haze = style === 'naip' ? cloudCover(mx, my) : 0;
+      if (style === 'satellite') detail += (valueNoise(mx / FINE_DETAIL_M, my / FINE_DETAIL_M, 9) - 0.5) * 2 * FINE_DETAIL_LEVELS;
       const o = (y * width + x) * channels;
       const alpha = overlay[o + 3]! / 255;
       const p = (y * width + x) * 3;
       for (let c = 0; c < 3; c += 1) {
         const ground = grass[c]! + (soil[c]! - grass[c]!) * share + shade;
-        const value = ground * (1 - alpha) + overlay[o + c]! * alpha + speck;
-        out[p + c] = value < 0 ? 0 : value > 255 ? 255 : value;
+        const value = ground * (1 - alpha) + overlay[o + c]! * alpha + speck + detail;
+        const seen = haze > 0 ? value * (1 - haze) + CLOUD_WHITE * haze : value;
+        out[p + c] = seen < 0 ? 0 : seen > 255 ? 255 : seen;
       }
     }
   }
   return out;
 }
+
+const CLOUD_WHITE = 246;
+/** Clouds: a ~600 m field of which the densest ~7% is covered (soft-edged), fixed on the ground. */
+function cloudCover(mx: number, my: number): number {
+  const field = valueNoise(mx / 600, my / 600, 11) * 0.7 + valueNoise(mx / 150, my / 150, 12) * 0.3;
+  return clamp((field - 0.74) / 0.06, 0, 1);
+}
+
+const DETAIL_M = 1.2;
+const DETAIL_LEVELS = 30;
+const FINE_DETAIL_M = 0.3;
+const FINE_DETAIL_LEVELS = 40;
 
 function smooth(t: number): number {
   return t * t * (3 - 2 * t);

@@ -28,6 +28,16 @@ export interface HostOptions {
   secrets?: SecretsUnlock;
 }
 
+/**
+ * Service-to-service ports beside the orchestrator's: [caller, callee].
+ * Note: the image-processor sends every roof crop to ml-inference for super-resolution; through
+ * the orchestrator each crop would cross twice and queue behind the renderer's calls.
+ */
+export const DIRECT_LINKS: ReadonlyArray<readonly [ServiceName, ServiceName]> = [
+  ['image-processor', 'ml-inference'],
+  ['lead-generator', 'ml-inference'],
+];
+
 interface ClientLink {
   id: string;
   onPort: (port: RawPort) => void;
@@ -36,8 +46,9 @@ interface ClientLink {
 /**
  * Starts, wires and supervises the six services. Written once; the spawn adapter decides whether
  * they are Electron utility processes or worker threads. Topology: each client (renderer) has its
- * own port to the orchestrator, and the orchestrator has one port to each other service. Links are
- * re-made whenever either end restarts.
+ * own port to the orchestrator, and the orchestrator has one port to each other service; besides,
+ * the services in DIRECT_LINKS have a port of their own (a caller → the service it calls). Links
+ * are re-made whenever either end restarts.
  */
 export class FishMouthHost {
   private readonly supervisors = new Map<ServiceName, ServiceSupervisor>();
@@ -187,7 +198,16 @@ export class FishMouthHost {
     } else if (orchestrator.isReady) {
       this.linkService(name);
     }
+    for (const [caller, callee] of DIRECT_LINKS) {
+      if ((caller === name || callee === name) && this.supervisors.get(caller)!.isReady && this.supervisors.get(callee)!.isReady) this.linkDirect(caller, callee);
+    }
     this.scheduleNotify();
+  }
+
+  private linkDirect(caller: ServiceName, callee: ServiceName): void {
+    const [toCaller, toCallee] = this.options.spawn.createChannel();
+    if (!this.supervisors.get(callee)!.handOff({ t: 'port', role: 'client', peer: caller }, toCallee)) return;
+    this.supervisors.get(caller)!.handOff({ t: 'port', role: 'service', peer: callee }, toCaller);
   }
 
   private linkService(name: ServiceName): void {

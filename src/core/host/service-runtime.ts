@@ -110,7 +110,7 @@ export function runService<C extends Contract>(definition: ServiceDefinition<C>)
       return;
     }
     const { role, peer: peerName } = parsed.data;
-    const remoteName = role === 'service' ? `the ${peerName} service` : peerName === 'orchestrator' ? 'the orchestrator' : 'a client';
+    const remoteName = role === 'service' ? `the ${peerName} service` : peerName === 'orchestrator' ? 'the orchestrator' : SERVICE_NAMES.includes(peerName as ServiceName) ? `the ${peerName} service` : 'a client';
     const peer = new RpcPeer(portTransport(port), {
       remoteName,
       onProtocolError: (text) => state?.ctx.log.warn({ peer: peerName }, text),

@@ -32,7 +32,7 @@ import { TileRasters } from './tile-rasters';
  * enhanced crop is what a person (and the roof assessment) will look at.
  * Note: quality uses an effective resolution of native ÷ SR_DETAIL_GAIN, not native ÷ scale:
  * ×4 super-resolution sharpens edges but cannot invent a shingle NAIP never saw (bench/sr-quality
- * measures what it recovers), so a 0.6 m NAIP roof counts as a 0.3 m one.
+ * measures what it recovers), so an enhanced 0.6 m NAIP roof counts as a 0.3 m one.
  */
 
 export const ROOF_IMAGE_NEED = 'roof-image';
@@ -46,6 +46,8 @@ export const MAX_CACHE_GROUND_M = 1.0;
 /** A lone NAIP request covers at least this square, so the neighbours of a single find it cached. */
 export const SINGLE_NAIP_SPAN_M = 150;
 export const SR_DETAIL_GAIN = 2;
+/** The finest resolution quality is judged at: where core/imagery/quality.ts's resolution part saturates. */
+export const JUDGE_AT_M = 0.15;
 
 export interface RoofNeed {
   target: RoofTarget;
@@ -106,9 +108,11 @@ export function createRoofChain(deps: RoofChainDeps): Chain<RoofNeed, RoofImageV
       effective = image.groundResolutionM / SR_DETAIL_GAIN;
       notes.push(`enhanced ×${need.scale} by ${result.model} on ${result.provider}`);
     }
-    // Note: judged at its effective resolution, so the smooth ×4 pixels are not read as blur.
-    const judged = enhanced ? await resizeRaster(enhanced.image, Math.max(1, Math.round((crop.image.width * SR_DETAIL_GAIN))), Math.max(1, Math.round(crop.image.height * SR_DETAIL_GAIN))) : crop.image;
-    const quality = assessImageQuality(judged, { groundResolutionM: effective });
+    // Note: sharpness, noise, cloud and no-data are measured on the pixels the provider sent (the
+    // information there is); super-resolution is credited through the resolution part only. An
+    // image finer than JUDGE_AT_M is judged resampled to it: oversampled pixels would read as blur.
+    const judged = image.groundResolutionM < JUDGE_AT_M ? await resizeRaster(crop.image, Math.max(8, Math.round((crop.image.width * image.groundResolutionM) / JUDGE_AT_M)), Math.max(8, Math.round((crop.image.height * image.groundResolutionM) / JUDGE_AT_M))) : crop.image;
+    const quality = assessImageQuality(judged, { groundResolutionM: Math.max(effective, JUDGE_AT_M) });
     return { crop, enhanced, groundResolutionM: image.groundResolutionM, capturedAt: image.capturedAt, source: image.source, attribution: image.attribution, storable, tileId: image.tileId, quality, synthetic: false, notes };
   }
 
