@@ -135,7 +135,7 @@ async function main(): Promise<void> {
           const s = measured.result.scores;
           progress(`×${scale} ${method} ${sample.name}: PSNR-Y model ${s.model.psnrY.toFixed(2)}, bicubic ${s.bicubic.psnrY.toFixed(2)}, lanczos3 ${s.lanczos3.psnrY.toFixed(2)}, sharp ${s.sharpCubic.psnrY.toFixed(2)} dB`);
         }
-        runs.push({ scale, downsample: method, model: { id: resolver.model.id, provider: resolver.provider }, ...summarise(results), modelMsTotal: Math.round(results.reduce((t, r) => t + r.modelMs, 0)), images: results.map(printable) });
+        runs.push({ scale, downsample: method, model: { id: resolver.model.id, sha256: resolver.model.sha256, provider: resolver.provider }, ...summarise(results), modelMsTotal: Math.round(results.reduce((t, r) => t + r.modelMs, 0)), images: results.map(printable) });
       }
     } finally {
       await resolver.close();

@@ -174,7 +174,16 @@ async function main(): Promise<void> {
         engines.map((engine) => {
           const engineGemm = engine === 'upscalerjs' ? gemm.upscalerjs : gemm.onnx[engine]!;
           const achieved = summary[engine]!.gflops;
-          return [engine, { ofNominalPeak: peak.gflops ? ratio(achieved, peak.gflops) : null, ofOwnGemm: ratio(achieved, engineGemm) }];
+          const threads = Math.min(peak.cores, engine === 'upscalerjs' ? anchor.threads : Number(engine.slice(5, -1)));
+          return [
+            engine,
+            {
+              ofNominalPeak: peak.gflops ? ratio(achieved, peak.gflops) : null,
+              // Note: a 1-thread engine can use one core's share of the peak at most.
+              ofNominalPeakOfCoresUsed: peak.gflops ? ratio(achieved, (peak.gflops * threads) / peak.cores) : null,
+              ofOwnGemm: ratio(achieved, engineGemm),
+            },
+          ];
         }),
       ),
     });
