@@ -100,7 +100,37 @@ describe.skipIf(!built)('roof imagery in a demo scan', () => {
     const again = await rig.finished(await rig.startScan(), 120_000);
     expect(again.state).toBe('completed');
     expect(rig.emulators.requests('naip').length).toBe(before);
-  });
+  }, 300_000);
+
+  it('buys paid imagery when the free source fails and the budget allows, at list price, and never stores the picture', async () => {
+    rig = await demoScanRig({ properties: 12 });
+    rig.emulators.setFaults('naip', { fault: { kind: 'html-error-page', status: 502 } });
+    const runId = await rig.startScan();
+    const status = await rig.finished(runId, 120_000);
+    expect(status.state).toBe('completed');
+    const rows = roofRows(rig, runId);
+    expect(rows).toHaveLength(12);
+    // Mapbox ($1.00 per 1,000) is cheaper than Google ($2.00 per 1,000): tried first, and enough.
+    const paid = rig.db.prepare(`SELECT source, outcome, cost_micros, reservation_id FROM cost_ledger WHERE request_id = ? AND paid = 1`).all(scanImageryRequestId(runId)) as Array<{ source: string; outcome: string; cost_micros: number; reservation_id: string | null }>;
+    expect(paid).toHaveLength(12);
+    expect(paid.every((row) => row.source === 'mapbox-static-images' && row.outcome === 'hit' && row.cost_micros === 1_000 && row.reservation_id)).toBe(true);
+    expect(rig.emulators.requests('google-static-maps')).toHaveLength(0);
+    for (const row of rows) {
+      expect(row.step_kind).toBe('paid');
+      expect(row.storable).toBe(0);
+      expect(row.image_sha256).toBeNull();
+      expect(row.enhanced_sha256).toBeNull();
+      expect(row.quality).toBeGreaterThanOrEqual(0.75);
+    }
+    // Nothing from the paid provider reached the geographic cache.
+    expect(rig.db.prepare(`SELECT count(*) FROM imagery_tiles WHERE source <> 'naip'`).pluck().get()).toBe(0);
+    expect(status.summary!.imagery!.costMicros).toBe(12_000);
+    // Shown in this session from memory, with the provider's attribution.
+    const view = await rig.link!.api.getRoofImage(rows[0]!.property_id);
+    expect(view?.storable).toBe(false);
+    expect(view?.imageDataUrl).toMatch(/^data:image\/png;base64,/);
+    expect(view?.attribution.join(' ')).toMatch(/Mapbox/);
+  }, 120_000);
 
   it('falls back to a synthetic roof marked for manual review when NAIP fails and the budget refuses paid imagery', async () => {
     rig = await demoScanRig({ properties: 12, dailyBudgetMicros: 0 });
@@ -122,5 +152,5 @@ describe.skipIf(!built)('roof imagery in a demo scan', () => {
     expect(paid.every((row) => row.outcome === 'refused' && row.error_kind === 'daily-limit' && row.cost_micros === 0)).toBe(true);
     expect(rig.emulators.requests('google-static-maps')).toHaveLength(0);
     expect(status.summary!.imagery!.manualReview).toBe(12);
-  });
+  }, 120_000);
 });
