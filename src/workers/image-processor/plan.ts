@@ -54,6 +54,8 @@ export function planImagery(db: Db, request: { runId: string; bbox: BBox }, sett
         members: batch.members,
       }));
     }
+    // The same order whenever asked (the scan's steps are listed in it).
+    batches.sort((a, b) => a.id.localeCompare(b.id));
     const inBatches = new Set(batches.flatMap((batch) => batch.members));
     const singles = targets.filter((target) => !inBatches.has(target.propertyId)).map((target) => target.propertyId);
     return {
