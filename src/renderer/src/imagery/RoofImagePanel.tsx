@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { RoofImageView } from '../../../core/contracts/imagery-contract';
 import { percent } from '../spend/format';
 import {
@@ -26,6 +26,17 @@ export function RoofImagePanel() {
   const selected = useImageryUiStore((s) => s.selected);
   const select = useImageryUiStore((s) => s.select);
   const roof = useRoofImage(selected?.id ?? null);
+
+  useEffect(() => {
+    if (!selected) return;
+    const onKey = (event: KeyboardEvent) => {
+      // Note: a dialog that handled Escape itself (defaultPrevented) keeps the panel open.
+      if (event.key === 'Escape' && !event.defaultPrevented) select(null);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [selected, select]);
+
   if (!selected) return null;
 
   return (
