@@ -178,7 +178,7 @@ describe('imagery in the browser', () => {
     // A picture the browser decoded, not a broken image.
     const size = await image.evaluate((img) => ({ width: (img as unknown as { naturalWidth: number }).naturalWidth }));
     expect(size.width).toBeGreaterThan(0);
-    expect(await panel.getByTestId('roof-source').textContent()).toMatch(/\S/);
+    expect(await panel.getByTestId('roof-source').textContent()).toMatch(/^(USGS NAIP|Google Static Maps|Mapbox Static Images|Synthetic image)( \+ .+)?$/);
     expect(await panel.getByTestId('roof-resolution').textContent()).toMatch(/ m( → [\d.]+ m)? per pixel/);
 
     // Overlays back on for the picture; the cache card opened beside it.

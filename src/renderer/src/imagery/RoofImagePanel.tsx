@@ -91,7 +91,7 @@ function RoofDetails({ view }: { view: RoofImageView }) {
       </div>
       <dl className="roof-facts">
         <dt>Source</dt>
-        <dd data-testid="roof-source">{sourcesLine(view.sources)}</dd>
+        <dd data-testid="roof-source">{sourcesLine(view.sources, view.enhancedModel)}</dd>
         <dt>Cost</dt>
         <dd data-testid="roof-cost">{costLine(view.costMicros)}</dd>
         <dt>Resolution</dt>
@@ -147,7 +147,7 @@ function RoofPicture({ view }: { view: RoofImageView }) {
     <figure className="roof-picture" data-testid="roof-image">
       <img
         src={view.imageDataUrl}
-        alt={`Aerial view of the roof (${sourcesLine(view.sources)})`}
+        alt={`Aerial view of the roof (${sourcesLine(view.sources, view.enhancedModel)})`}
         onLoad={(event) => setSize({ width: event.currentTarget.naturalWidth, height: event.currentTarget.naturalHeight })}
       />
       {box && (

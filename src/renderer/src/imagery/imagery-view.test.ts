@@ -21,10 +21,13 @@ describe('the roof image panel', () => {
     expect(sourcesLine(['naip', 'google-static-maps', 'naip'])).toBe('USGS NAIP + Google Static Maps');
     expect(sourcesLine(['county-orthophoto'])).toBe('county-orthophoto');
     expect(sourcesLine([])).toBe('Unknown source');
+    expect(sourcesLine(['naip', 'esrgan-slim-x4@1.0.0'], 'esrgan-slim-x4@1.0.0')).toBe('USGS NAIP');
+    expect(sourcesLine(['naip', 'esrgan-slim-x2@1.0.0'], null)).toBe('USGS NAIP');
   });
 
   it('shows native and enhanced ground resolution with the model that enhanced it', () => {
     expect(resolutionLine({ groundResolutionM: 0.6, enhancedResolutionM: 0.15, enhancedModel: 'esrgan-slim-x4' })).toBe('0.60 m → 0.15 m per pixel (ESRGAN-slim ×4)');
+    expect(resolutionLine({ groundResolutionM: 0.6, enhancedResolutionM: 0.15, enhancedModel: 'esrgan-slim-x4@1.0.0' })).toBe('0.60 m → 0.15 m per pixel (ESRGAN-slim ×4)');
     expect(resolutionLine({ groundResolutionM: 0.6, enhancedResolutionM: 0.3, enhancedModel: 'esrgan-slim' })).toBe('0.60 m → 0.30 m per pixel (ESRGAN-slim ×2)');
     expect(resolutionLine({ groundResolutionM: 0.3, enhancedResolutionM: 0.075, enhancedModel: 'esrgan-slim-x4' })).toBe('0.30 m → 0.075 m per pixel (ESRGAN-slim ×4)');
     expect(resolutionLine({ groundResolutionM: 0.6, enhancedResolutionM: null, enhancedModel: null })).toBe('0.60 m per pixel (not enhanced)');

@@ -14,6 +14,7 @@ const SOURCE_NAMES: Record<string, string> = {
   'google-static-maps': 'Google Static Maps',
   'mapbox-static-images': 'Mapbox Static Images',
   synthetic: 'Synthetic image',
+  'synthetic-roof': 'Synthetic image',
   fallback: 'Synthetic image',
 };
 
@@ -45,9 +46,14 @@ export function stepTone(kind: RoofImageView['stepKind']): Tone {
   return 'ok';
 }
 
-/** "USGS NAIP" or "USGS NAIP + Google Static Maps"; "Unknown source" when none is named. */
-export function sourcesLine(sources: readonly string[]): string {
-  const names = [...new Set(sources.map(sourceName))];
+/**
+ * "USGS NAIP" or "USGS NAIP + Google Static Maps"; "Unknown source" when none is named.
+ * Note: the record's sources also name the model that enhanced the picture (e.g.
+ * "esrgan-slim-x4@1.0.0"); it is shown on the resolution line, not as where the imagery came from.
+ */
+export function sourcesLine(sources: readonly string[], enhancedModel: string | null = null): string {
+  const imagery = sources.filter((id) => id !== enhancedModel && !/^esrgan/i.test(id));
+  const names = [...new Set(imagery.map(sourceName))];
   return names.length > 0 ? names.join(' + ') : 'Unknown source';
 }
 
