@@ -3,6 +3,7 @@ import { budgetCommand } from './budget';
 import { demoCommand } from './demo';
 import { emulatorsCommand } from './emulators';
 import { enhanceCommand } from './enhance';
+import { imageryCommand } from './imagery';
 import { importCommand } from './import';
 import { keysCommand } from './keys';
 import { scanCommand } from './scan';
@@ -15,4 +16,4 @@ import { statusCommand } from './status';
  * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
  * module in this folder and one line here; the dispatcher needs no change.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand, scanCommand, enhanceCommand, demoCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand, scanCommand, imageryCommand, enhanceCommand, demoCommand];
