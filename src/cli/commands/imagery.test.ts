@@ -9,7 +9,8 @@ import { lngLatToMercator } from '../../core/imagery/mercator';
 import { saveRoofImage, type RoofImageInput } from '../../core/imagery/roof-images';
 import { putTile } from '../../core/imagery/tile-cache';
 import type { Micros } from '../../core/money';
-import { listAudit, openDatabase, runMigrations, upsertPropertyObservation, type Db } from '../../core/store';
+import { listAudit, openDatabase, runMigrations, type Db } from '../../core/store';
+import { addHouse } from '../../core/store/store.testkit';
 import { EXIT } from '../command';
 import { testContext } from '../context.testkit';
 import { runCli } from '../run';
@@ -67,25 +68,7 @@ let houses = 0;
 /** A distinct house (its own address and place, so it is not merged with another). */
 function property(db: Db): string {
   houses += 1;
-  return upsertPropertyObservation(db, {
-    source: 'osm-overpass',
-    sourceRecordId: `way/${houses}`,
-    observedAt: new Date().toISOString(),
-    address: { houseNumber: String(100 + houses), street: 'Bramble Lane', unit: null, city: 'Round Rock', state: 'TX', postcode: '78664' },
-    location: { lat: 30.5 + houses * 0.001, lng: -97.68 },
-    footprint: null,
-    buildingType: 'house',
-    levels: null,
-    yearBuilt: null,
-    roofMaterial: null,
-    parcelId: null,
-    landUse: null,
-    assessedValueUsd: null,
-    marketValueUsd: null,
-    ownerOccupied: null,
-    livingAreaSqft: null,
-    attribution: null,
-  }).propertyId;
+  return addHouse(db, { lat: 30.5 + houses * 0.001, lng: -97.68 });
 }
 
 const roofImage = (propertyId: string, overrides: Partial<RoofImageInput>): RoofImageInput => ({

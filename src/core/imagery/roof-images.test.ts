@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../ids';
 import type { Micros } from '../money';
-import { openDatabase, runMigrations, StoreError, upsertPropertyObservation, type Db } from '../store';
+import { openDatabase, runMigrations, StoreError, type Db } from '../store';
+import { addHouse } from '../store/store.testkit';
 import { getRoofImage, listRoofImages, roofImageSummary, saveRoofImage, type RoofImageInput } from './roof-images';
 
 let dataDir: string;
@@ -19,29 +20,7 @@ afterEach(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-let houses = 0;
-function house(lat: number, lng: number): string {
-  houses += 1;
-  return upsertPropertyObservation(db, {
-    source: 'osm-overpass',
-    sourceRecordId: `way/${houses}`,
-    observedAt: new Date().toISOString(),
-    address: { houseNumber: String(100 + houses), street: 'Bramble Lane', unit: null, city: 'Round Rock', state: 'TX', postcode: '78664' },
-    location: { lat, lng },
-    footprint: null,
-    buildingType: 'house',
-    levels: null,
-    yearBuilt: null,
-    roofMaterial: null,
-    parcelId: null,
-    landUse: null,
-    assessedValueUsd: null,
-    marketValueUsd: null,
-    ownerOccupied: null,
-    livingAreaSqft: null,
-    attribution: null,
-  }).propertyId;
-}
+const house = (lat: number, lng: number): string => addHouse(db, { lat, lng });
 
 const sha = (c: string) => c.repeat(64);
 const quality = { score: 0.82, sharpness: 0.9, noise: 0.8, cloudShare: 0, noDataShare: 0, resolution: 0.7, notes: [] };

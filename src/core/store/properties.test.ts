@@ -14,6 +14,7 @@ import { computeCompleteness, missingCriticalFields } from './property-merge';
 import { getProperty, propertiesInBBox, propertySources } from './property-rows';
 import { writeSynced } from './synced';
 import { propertiesTable } from './property-rows';
+import { propertyObservation } from './store.testkit';
 
 let dataDir: string;
 let db: Db;
@@ -37,26 +38,7 @@ function footprintAt(lng: number, lat: number): Polygon {
 
 const noAddress: PostalAddress = { houseNumber: null, street: null, unit: null, city: null, state: null, postcode: null };
 
-function observation(overrides: Partial<PropertyObservation> & Pick<PropertyObservation, 'source' | 'sourceRecordId'>): PropertyObservation {
-  return {
-    observedAt: new Date().toISOString(),
-    address: noAddress,
-    location: null,
-    footprint: null,
-    buildingType: null,
-    levels: null,
-    yearBuilt: null,
-    roofMaterial: null,
-    parcelId: null,
-    landUse: null,
-    assessedValueUsd: null,
-    marketValueUsd: null,
-    ownerOccupied: null,
-    livingAreaSqft: null,
-    attribution: null,
-    ...overrides,
-  };
-}
+const observation = (overrides: Partial<PropertyObservation> & Pick<PropertyObservation, 'source' | 'sourceRecordId'>): PropertyObservation => propertyObservation({ address: noAddress, ...overrides });
 
 const osmHouse = observation({
   source: 'osm-overpass',

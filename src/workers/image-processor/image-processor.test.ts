@@ -7,7 +7,8 @@ import { DEFAULT_IMAGERY_SETTINGS } from '../../core/imagery/imagery-settings';
 import { bboxToMercator } from '../../core/imagery/mercator';
 import type { ImageGrid, RasterImage, RoofTarget } from '../../core/imagery/types';
 import type { LinkedClient } from '../../core/rpc/linked-client';
-import { openDatabase, runMigrations, upsertPropertyObservation, type Db } from '../../core/store';
+import { openDatabase, runMigrations, type Db } from '../../core/store';
+import { addHouse } from '../../core/store/store.testkit';
 import { EnhanceQueue } from './enhance-queue';
 import { planImagery } from './plan';
 import { cropRoof } from './roof-crop';
@@ -89,27 +90,8 @@ describe('the imagery plan of a scan', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function house(n: number, lat: number, lng: number): string {
-    return upsertPropertyObservation(db, {
-      source: 'osm-overpass',
-      sourceRecordId: `way/${n}`,
-      observedAt: new Date().toISOString(),
-      address: { houseNumber: String(100 + n), street: 'Bramble Lane', unit: null, city: 'Round Rock', state: 'TX', postcode: '78664' },
-      location: { lat, lng },
-      footprint: null,
-      buildingType: 'house',
-      levels: null,
-      yearBuilt: null,
-      roofMaterial: null,
-      parcelId: null,
-      landUse: null,
-      assessedValueUsd: null,
-      marketValueUsd: null,
-      ownerOccupied: null,
-      livingAreaSqft: null,
-      attribution: null,
-    }).propertyId;
-  }
+  const house = (_n: number, lat: number, lng: number): string => addHouse(db, { lat, lng });
+
 
   it('batches a street of houses, sends a far house alone, and gives the same plan when asked again', () => {
     const street = Array.from({ length: 30 }, (_, i) => house(i, 30.5, -97.7 + i * 0.0002));
