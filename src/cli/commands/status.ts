@@ -5,6 +5,8 @@ import { formatDuration, formatServiceTable } from '../format';
 import { fetchHostHealth } from '../health-client';
 import { DATA_HELP, dataOption, portOption } from '../options';
 import { readServeRecord } from '../serve-record';
+import { openDatabase, type Db } from '../../core/store';
+import { readMlRuntime } from '../../ml/runtime-record';
 
 const statusArgs = z.object({
   json: z.boolean().optional(),
@@ -62,8 +64,9 @@ async function runStatus(args: z.output<typeof statusArgs>, ctx: CliContext): Pr
     return notRunning(`The host at ${baseUrl} serves another data folder (${status.dataDir}).`);
   }
 
+  const ml = mlRuntimeOf(status.dataDir);
   if (args.json) {
-    ctx.stdout.write(`${JSON.stringify({ running: true, ...status })}\n`);
+    ctx.stdout.write(`${JSON.stringify({ running: true, ...status, ml })}\n`);
   } else {
     const uptime = formatDuration(Date.now() - Date.parse(status.startedAt));
     ctx.stdout.write(
@@ -73,8 +76,30 @@ async function runStatus(args: z.output<typeof statusArgs>, ctx: CliContext): Pr
         '',
         formatServiceTable(status),
         '',
+        mlLine(ml),
+        '',
       ].join('\n'),
     );
   }
   return status.healthy ? EXIT.ok : EXIT.failure;
+}
+
+/** What ml-inference recorded of its models at start (the data folder's meta row), or null. */
+function mlRuntimeOf(dataDir: string): ReturnType<typeof readMlRuntime> {
+  let db: Db | null = null;
+  try {
+    db = openDatabase(dataDir, { readonly: true });
+    return readMlRuntime(db);
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
+function mlLine(ml: ReturnType<typeof readMlRuntime>): string {
+  if (!ml) return 'Models: not loaded yet.';
+  if (ml.problem) return `Models: ${ml.problem}`;
+  const provider = { cuda: 'CUDA GPU', dml: 'DirectML GPU', coreml: 'Core ML', cpu: 'CPU' }[ml.provider ?? 'cpu'];
+  return `Models: ${ml.models.map((model) => model.id).join(', ')} on ${provider}${ml.providerNote ? ` (${ml.providerNote})` : ''}`;
 }

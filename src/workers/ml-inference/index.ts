@@ -1,6 +1,7 @@
 import { mlInferenceContract } from '../../core/contracts/service-contracts';
 import { runService } from '../../core/host/service-runtime';
 import { RpcError } from '../../core/rpc/protocol';
+import { recordMlRuntime } from '../../ml/runtime-record';
 import { SuperResolvers } from './super-resolvers';
 
 /**
@@ -16,6 +17,14 @@ runService({
   setup(ctx) {
     const pool = new SuperResolvers(ctx.log);
     resolvers = pool;
+    // Opens the models now (not at the first roof) so that status can say what they run on.
+    void pool.info().then(
+      (info) => {
+        recordMlRuntime(ctx.db, info);
+        ctx.log.info({ provider: info.provider, models: info.models.map((model) => model.id), problem: info.problem }, 'models ready');
+      },
+      (error: unknown) => ctx.log.error({ err: error }, 'could not report the models'),
+    );
     return {
       'ml.info': () => pool.info(),
       'ml.enhance': async ({ images, scale }, call) => {

@@ -42,7 +42,7 @@ export class SuperResolvers {
         // reported through `problem`
       }
     }
-    const providerNote = provider === 'cpu' ? 'CPU: no CUDA, DirectML or CoreML provider is available on this machine.' : null;
+    const providerNote = provider === 'cpu' ? 'no CUDA, DirectML or CoreML provider on this machine' : null;
     return { provider, providerNote, models, problem: this.problem };
   }
 
