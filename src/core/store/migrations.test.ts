@@ -84,7 +84,7 @@ describe('runMigrations', () => {
 
   it('refuses a database written by a newer Fish Mouth and leaves it untouched', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'fm-store-'));
-    const future: Migration = { version: SCHEMA_VERSION + 1, name: 'from the future', sql: 'CREATE TABLE leads (id TEXT PRIMARY KEY) STRICT;' };
+    const future: Migration = { version: SCHEMA_VERSION + 1, name: 'from the future', sql: 'CREATE TABLE from_the_future (id TEXT PRIMARY KEY) STRICT;' };
     const newer = openDatabase(dataDir);
     runMigrations(newer, { migrations: [...MIGRATIONS, future] });
     newer.close();

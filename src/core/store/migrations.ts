@@ -519,6 +519,104 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX roof_images_run ON roof_images (run_id);
     `,
   },
+  {
+    version: 7,
+    name: 'leads: roof image features, roof assessments, leads, visits, model registry',
+    sql: `
+      -- Features of the roof inside its footprint, computed when the picture is in hand (a paid
+      -- picture is not kept, so its features are all that remain of it); core/leads/roof-features.ts.
+      ALTER TABLE roof_images ADD COLUMN roof_features TEXT CHECK (roof_features IS NULL OR json_valid(roof_features));
+
+      -- Every roof condition assessment, with the model and the exact inputs that produced it (local).
+      CREATE TABLE roof_assessments (
+        id TEXT PRIMARY KEY,
+        property_id TEXT NOT NULL,
+        run_id TEXT,
+        assessed_at TEXT NOT NULL,
+        condition_score INTEGER NOT NULL CHECK (condition_score BETWEEN 0 AND 100),
+        confidence REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+        reasons TEXT NOT NULL CHECK (json_valid(reasons)),
+        inputs TEXT NOT NULL CHECK (json_valid(inputs)),
+        model_id TEXT NOT NULL,
+        model_sha256 TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX roof_assessments_property ON roof_assessments (property_id, assessed_at);
+
+      -- One lead per property (synced, editable: status and assignment merge last-writer-wins).
+      CREATE TABLE leads (
+        id TEXT PRIMARY KEY,
+        property_id TEXT NOT NULL UNIQUE,
+        territory_id TEXT,
+        run_id TEXT,
+        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+        lng REAL NOT NULL CHECK (lng BETWEEN -180 AND 180),
+        address TEXT NOT NULL,
+        score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 100),
+        probability REAL NOT NULL CHECK (probability BETWEEN 0 AND 1),
+        contributions TEXT NOT NULL CHECK (json_valid(contributions)),
+        features TEXT NOT NULL CHECK (json_valid(features)),
+        reasons TEXT NOT NULL CHECK (json_valid(reasons)),
+        model_id TEXT NOT NULL,
+        condition_score INTEGER CHECK (condition_score IS NULL OR condition_score BETWEEN 0 AND 100),
+        condition_confidence REAL CHECK (condition_confidence IS NULL OR condition_confidence BETWEEN 0 AND 1),
+        roof_age_years REAL,
+        hail_max_inches REAL,
+        hail_last_at TEXT,
+        status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'contacted', 'appointment', 'sold', 'not_interested', 'not_home')),
+        assigned_to TEXT,
+        free_sources_only INTEGER NOT NULL DEFAULT 1 CHECK (free_sources_only IN (0, 1)),
+        scored_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        hlc TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+      ) STRICT;
+      CREATE INDEX leads_rank ON leads (territory_id, score DESC) WHERE deleted = 0;
+      CREATE INDEX leads_assigned ON leads (assigned_to, score DESC) WHERE deleted = 0;
+
+      -- Door-knock outcomes (synced, append-only: a correction is a new visit). The lead model's
+      -- features at the time are kept, so outcomes can retrain the model later.
+      CREATE TABLE visits (
+        id TEXT PRIMARY KEY,
+        lead_id TEXT NOT NULL,
+        property_id TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('contacted', 'appointment', 'sold', 'not_interested', 'not_home')),
+        note TEXT,
+        lat REAL CHECK (lat IS NULL OR lat BETWEEN -90 AND 90),
+        lng REAL CHECK (lng IS NULL OR lng BETWEEN -180 AND 180),
+        visited_at TEXT NOT NULL,
+        rep TEXT,
+        features TEXT NOT NULL CHECK (json_valid(features)),
+        model_id TEXT,
+        hlc TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        CHECK ((lat IS NULL) = (lng IS NULL))
+      ) STRICT;
+      CREATE INDEX visits_lead ON visits (lead_id, visited_at);
+      CREATE TRIGGER visits_no_update BEFORE UPDATE ON visits
+        BEGIN SELECT RAISE(ABORT, 'visits are append-only: log a new visit instead'); END;
+      CREATE TRIGGER visits_no_delete BEFORE DELETE ON visits
+        BEGIN SELECT RAISE(ABORT, 'visits are append-only: rows are never deleted'); END;
+
+      -- The versions of each local model (a retrained lead model is a new row; the old one stays
+      -- for rollback). Exactly one active version per kind.
+      CREATE TABLE ml_models (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('lead-score', 'roof-condition')),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        active INTEGER NOT NULL CHECK (active IN (0, 1)),
+        trained_on INTEGER NOT NULL DEFAULT 0 CHECK (trained_on >= 0),
+        metrics TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metrics)),
+        parent_id TEXT,
+        UNIQUE (kind, version)
+      ) STRICT;
+      CREATE UNIQUE INDEX ml_models_active ON ml_models (kind) WHERE active = 1;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
