@@ -7,6 +7,7 @@ import { costApi, type CostApi } from './cost-api';
 import { sourcesApi, type SourcesApi } from './sources-api';
 import { scanApi, type ScanApi } from './scan-api';
 import { imageryApi, type ImageryApi } from './imagery-api';
+import { leadsApi, type LeadsApi } from './leads-api';
 import type { HostStatus, ServiceName } from './services';
 
 export type DiagnosticsResult = ResultOf<OrchestratorApiContract, 'diagnostics.run'>;
@@ -22,7 +23,7 @@ export interface LongCallOptions {
  * browser against the headless host the WebSocket client builds the identical object. Each entry is
  * a named operation of the orchestrator's contract, never a generic channel.
  */
-export interface FishMouthApi extends ApiKeysApi, CostApi, SourcesApi, ScanApi, ImageryApi {
+export interface FishMouthApi extends ApiKeysApi, CostApi, SourcesApi, ScanApi, ImageryApi, LeadsApi {
   readonly transport: 'electron' | 'websocket';
   getStatus(): Promise<HostStatus>;
   onStatus(listener: (status: HostStatus) => void): () => void;
@@ -53,6 +54,7 @@ export function createFishMouthApi(
     ...sourcesApi(client),
     ...scanApi(client),
     ...imageryApi(client),
+    ...leadsApi(client),
     transport,
     getStatus: () => client.call('status.get', {}),
     onStatus: (listener) => client.on('status.changed', listener),

@@ -6,6 +6,7 @@ import { costEvents, costMethods } from './cost-api';
 import { sourcesMethods } from './sources-api';
 import { scanEvents, scanMethods } from './scan-api';
 import { imageryMethods } from './imagery-api';
+import { leadsMethods } from './leads-api';
 
 export const diagnosticCheckSchema = z.object({
   service: serviceNameSchema,
@@ -51,6 +52,7 @@ export const orchestratorApiContract = defineContract({
     ...sourcesMethods,
     ...scanMethods,
     ...imageryMethods,
+    ...leadsMethods,
   },
   events: {
     ...statusEvents,

@@ -1,4 +1,3 @@
-import { defineContract } from '../rpc/contract';
 
 /**
  * The service-specific contracts the orchestrator calls. Each grows with its feature issue
@@ -9,4 +8,4 @@ export { scraperContract } from './scraper-contract';
 export { enrichmentContract } from './enrichment-contract';
 export { imageProcessorContract } from './imagery-contract';
 export { mlInferenceContract } from './ml-contract';
-export const leadGeneratorContract = defineContract({ name: 'lead-generator', methods: {}, events: {} });
+export { leadGeneratorContract } from './leads-contract';

@@ -6,6 +6,7 @@ import { costHandlers } from './cost-handlers';
 import { sourcesHandlers } from './sources-handlers';
 import { scanHandlers } from './scan-handlers';
 import { imageryHandlers } from './imagery-handlers';
+import { leadsHandlers } from './leads-handlers';
 import type { HostStatus } from '../../core/contracts/services';
 
 /**
@@ -30,6 +31,7 @@ runService({
       ...sourcesHandlers(ctx),
       ...scanHandlers(ctx),
       ...imageryHandlers(ctx),
+      ...leadsHandlers(ctx),
     };
   },
 });
