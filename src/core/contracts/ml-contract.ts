@@ -7,6 +7,7 @@ import { defineContract } from '../rpc/contract';
  *
  *   ml.info     the execution provider chosen at start (cuda, dml, coreml or cpu) and the models
  *   ml.enhance  super-resolution of several images at once: tiles of every image share model runs
+ *   ml.roofCondition / ml.leadScore   the two small tabular models, a batch of rows per call
  */
 
 export const executionProviderSchema = z.enum(['cuda', 'dml', 'coreml', 'cpu']);
@@ -39,10 +40,22 @@ export const mlInfoSchema = z.object({
 });
 export type MlInfo = z.infer<typeof mlInfoSchema>;
 
+export const modelOutputsSchema = z.object({
+  outputs: z.array(z.number().min(0).max(1)),
+  modelId: z.string(),
+  sha256: z.string(),
+  provider: executionProviderSchema,
+});
+export type ModelOutputs = z.infer<typeof modelOutputsSchema>;
+
 export const mlInferenceContract = defineContract({
   name: 'ml-inference',
   methods: {
     'ml.info': { params: z.object({}), result: mlInfoSchema },
+    /** The roof-condition model: P(roof needs replacement) per input row (src/ml/roof-condition-model.ts). */
+    'ml.roofCondition': { params: z.object({ inputs: z.array(z.array(z.number().finite())).min(1).max(10_000) }), result: modelOutputsSchema },
+    /** The active lead model (the default prior or a retrained version): P(appointment or sale) per row. */
+    'ml.leadScore': { params: z.object({ inputs: z.array(z.array(z.number().finite())).min(1).max(10_000) }), result: modelOutputsSchema },
     'ml.enhance': {
       params: z.object({ images: z.array(rasterSchema).min(1).max(64), scale: z.union([z.literal(2), z.literal(4)]) }),
       result: z.object({ images: z.array(rasterSchema), model: z.string(), provider: executionProviderSchema, ms: z.number().nonnegative() }),

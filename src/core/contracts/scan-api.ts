@@ -18,7 +18,7 @@ import type { OrchestratorApiContract } from './orchestrator-api';
  * end with progress (cancelling the wait does not cancel the scan; `scan.cancel` does).
  */
 
-export const SCAN_STAGES = ['scrape', 'census', 'enrich', 'paid', 'imagery', 'summary'] as const;
+export const SCAN_STAGES = ['scrape', 'census', 'enrich', 'paid', 'imagery', 'leads', 'summary'] as const;
 export const scanStageSchema = z.enum(SCAN_STAGES);
 export type ScanStage = z.infer<typeof scanStageSchema>;
 
@@ -42,6 +42,8 @@ export const scanOptionsSchema = z
     imagery: z.boolean().default(true),
     /** Buy paid imagery (under the budget) where free imagery falls short of the quality target (default true). */
     paidImagery: z.boolean().default(true),
+    /** Assess every roof and score every lead at the end (default true). */
+    leads: z.boolean().default(true),
   })
   .strict();
 export type ScanOptions = z.output<typeof scanOptionsSchema>;

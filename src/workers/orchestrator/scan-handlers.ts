@@ -1,6 +1,6 @@
 import type { OrchestratorApiContract } from '../../core/contracts/orchestrator-api';
 import { scanContract, scanOptionsSchema, type PropertyPoints, type ScanStage, type ScanStatus } from '../../core/contracts/scan-api';
-import { enrichmentContract, imageProcessorContract, scraperContract } from '../../core/contracts/service-contracts';
+import { enrichmentContract, imageProcessorContract, leadGeneratorContract, scraperContract } from '../../core/contracts/service-contracts';
 import type { BBox } from '../../core/domain/geo';
 import type { ServiceContext } from '../../core/host/service-runtime';
 import type { HandlerContext, Handlers } from '../../core/rpc/peer';
@@ -84,6 +84,7 @@ class ScanDriver {
       scraper: ctx.serviceLink('scraper', scraperContract),
       enrichment: ctx.serviceLink('enrichment', enrichmentContract),
       images: ctx.serviceLink('image-processor', imageProcessorContract),
+      leads: ctx.serviceLink('lead-generator', leadGeneratorContract),
       onProgress: (runId, stage) => this.progress(runId, stage),
     };
   }

@@ -146,5 +146,7 @@ export const STAGE_CONCURRENCY: Record<ScanStage, number> = {
   // Note: one imagery step is a whole batch (up to 25 roofs); two at a time keep both cores busy
   // (one fetching and cropping while ml-inference enhances the other's crops).
   imagery: 2,
+  // One step is a chunk of a few hundred properties; the lead-generator works one at a time.
+  leads: 1,
   summary: 1,
 };

@@ -1,6 +1,7 @@
 import type { ScanStage } from '../../core/contracts/scan-api';
 import { scanImageryRequestId, scanPaidRequestId, type enrichmentContract, type EnrichResult, type IncompleteProperty } from '../../core/contracts/enrichment-contract';
 import type { imageProcessorContract, ImageryPlan } from '../../core/contracts/imagery-contract';
+import type { leadGeneratorContract, LeadsPlan } from '../../core/contracts/leads-contract';
 import type { scraperContract } from '../../core/contracts/scraper-contract';
 import type { Logger } from '../../core/log';
 import type { LinkedClient } from '../../core/rpc/linked-client';
@@ -36,6 +37,7 @@ export interface ScanRunnerDeps {
   scraper: LinkedClient<typeof scraperContract>;
   enrichment: LinkedClient<typeof enrichmentContract>;
   images: LinkedClient<typeof imageProcessorContract>;
+  leads: LinkedClient<typeof leadGeneratorContract>;
   /** Called as steps finish and the stage changes (the caller throttles what it pushes). */
   onProgress(runId: string, stage: ScanStage | null): void;
   /** Retries of a step whose service is unavailable (default 8, backing off from 250 ms to 5 s). */
@@ -102,6 +104,7 @@ export async function driveScan(deps: ScanRunnerDeps, runId: string, signal: Abo
     }, { ledgerRequestId: scanPaidRequestId(runId) });
 
     if (options.imagery) await imageryStage(runner, common, options);
+    if (options.leads) await leadsStage(runner, common);
 
     let summary: Record<string, unknown> | null = null;
     await runSteps(runner, 'summary', ['summary'], async () => {
@@ -157,6 +160,22 @@ async function imageryStage(runner: StepRunner, common: { runId: string; territo
     if (result.properties > 0 && result.failed === result.properties) return { state: 'failed', result, error: result.message ?? 'no roof image could be made' };
     return { state: 'done', result };
   }, { ledgerRequestId: scanImageryRequestId(run.id) });
+}
+
+/** Roof condition and lead scores: a plan of stable property chunks (a step), then one step per chunk. */
+async function leadsStage(runner: StepRunner, common: { runId: string; territoryId: string | null }): Promise<void> {
+  const { deps, run } = runner;
+  let plan: LeadsPlan | null = null;
+  await runSteps(runner, 'leads', ['plan'], async (_key, stepSignal) => {
+    plan = await deps.leads.call('leads.plan', { ...common, bbox: run.bbox }, { signal: stepSignal });
+    return { state: 'done', result: plan };
+  });
+  plan ??= (listScanSteps(deps.db, run.id, { stage: 'leads' }).find((step) => step.key === 'plan')?.result as LeadsPlan | undefined) ?? null;
+  if (!plan) return;
+  await runSteps(runner, 'leads', (plan as LeadsPlan).steps, async (key, stepSignal): Promise<StepOutcome> => {
+    const result = await deps.leads.call('leads.score', { ...common, bbox: run.bbox, key }, { signal: stepSignal });
+    return { state: 'done', result };
+  });
 }
 
 /** The bookkeeping at the end of a run goes through even when the run itself was cancelled. */

@@ -32,6 +32,7 @@ const STAGE_WORDS: Record<ScanStage, string> = {
   enrich: 'Joining facts, estimating what is missing, and scoring completeness',
   paid: 'Filling the gaps of incomplete properties',
   imagery: 'Fetching, enhancing and scoring roof images',
+  leads: 'Assessing roofs and scoring leads',
   summary: 'Adding up',
 };
 

@@ -14,6 +14,7 @@ export const STAGE_LABELS: Record<StageProgress['stage'], string> = {
   enrich: 'Joins, estimates, completeness',
   paid: 'Paid records for gaps',
   imagery: 'Roof images (free first, enhanced)',
+  leads: 'Roof condition and lead scores',
   summary: 'Summary',
 };
 
