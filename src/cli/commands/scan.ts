@@ -217,6 +217,20 @@ export async function scanOnHost(link: HostApi, target: ScanTarget, ctx: CliCont
 
 const whole = (n: number) => n.toLocaleString('en-US');
 
+function leadLines(s: ScanSummary): string[] {
+  const l = s.leads;
+  if (!l) return [];
+  const lines = [
+    `  Leads          ${whole(l.leads)} scored (${whole(l.hot)} at 70 or more; mean ${l.meanScore ?? '–'}); ${l.freeShare === null ? '' : `${Math.round(l.freeShare * 100)}% from free sources only; `}${l.spendPerLeadMicros === null ? '' : `${formatUsd(l.spendPerLeadMicros)} per lead`}`,
+    `  Versus paying  a paid image and a property record for every property would cost ${formatUsd(l.payForEverythingMicros)}: saved ${formatUsd(l.savingsVersusPayingMicros)}`,
+  ];
+  if (l.top.length > 0) {
+    lines.push('', '  Top leads');
+    l.top.forEach((lead, index) => lines.push(`  ${String(index + 1).padStart(3)}. ${String(lead.score).padStart(3)}  ${lead.address}${lead.reasons.length > 0 ? ` — ${lead.reasons.join('; ')}` : ''}`));
+  }
+  return lines;
+}
+
 function imageryLines(s: ScanSummary): string[] {
   const i = s.imagery;
   if (!i) return [];
@@ -245,6 +259,7 @@ export function formatScan(status: ScanStatus): string {
     `  Storm reports  ${whole(s.stormReports)} in and around the territory (${whole(s.hailReports)} hail${s.maxHailInches === null ? '' : `, largest ${s.maxHailInches} in`})`,
     `  Permits        ${whole(s.permits)} (${whole(s.roofingPermits)} roofing)`,
     ...imageryLines(s),
+    ...leadLines(s),
     `  Spend          ${formatUsd(s.spendMicros)}; buying every fact would have cost ${formatUsd(s.listPriceMicros)}: saved ${formatUsd(s.savingsMicros)}`,
     '',
     formatTable(

@@ -128,6 +128,23 @@ export const scanSummarySchema = z.object({
       meanQuality: z.number().min(0).max(1).nullable(),
     })
     .optional(),
+  /** Leads of this territory after the scan (absent with the leads stage off). */
+  leads: z
+    .object({
+      leads: z.number().int().min(0),
+      /** Score 70 or more: the doors to knock first. */
+      hot: z.number().int().min(0),
+      meanScore: z.number().min(0).max(100).nullable(),
+      /** Leads whose facts and picture all came from free sources. */
+      freeShare: z.number().min(0).max(1).nullable(),
+      top: z.array(z.object({ leadId: z.string(), address: z.string(), score: z.number().int(), reasons: z.array(z.string()) })),
+      /** The scan's whole spend divided by its leads. */
+      spendPerLeadMicros: microsSchema.nullable(),
+      /** A paid satellite image and a paid property record for every property, at today's prices. */
+      payForEverythingMicros: microsSchema,
+      savingsVersusPayingMicros: microsSchema,
+    })
+    .optional(),
   warnings: z.array(z.string()),
 });
 export type ScanSummary = z.infer<typeof scanSummarySchema>;

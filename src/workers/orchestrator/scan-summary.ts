@@ -5,6 +5,7 @@ import type { Micros } from '../../core/money';
 import { statement, type Db } from '../../core/store/database';
 import { listScanSteps } from '../../core/store/scan-runs';
 import { roofImageSummary } from '../../core/imagery/roof-images';
+import { priceFor } from '../../core/cost/prices';
 import type { ImageryAcquireResult } from '../../core/contracts/imagery-contract';
 import { stormBox } from './scan-plan';
 
@@ -83,7 +84,43 @@ export function scanSummary(db: Db, runId: string, bbox: BBox, completenessTarge
     listPriceMicros: listPrice as Micros,
     savingsMicros: Math.max(0, listPrice - spend) as Micros,
     ...imageryFigures(db, runId),
+    ...leadFigures(db, runId, bbox, properties.n, spend),
     warnings: dedupe(warnings).slice(0, 50),
+  };
+}
+
+/** The leads of the territory, the best first, and what the scan cost per lead against paying for everything. */
+function leadFigures(db: Db, runId: string, bbox: BBox, propertyCount: number, spendMicros: number): { leads?: ScanSummary['leads'] } {
+  if (listScanSteps(db, runId, { stage: 'leads' }).length === 0) return {};
+  const [west, south, east, north] = bbox;
+  const box = { west, south, east, north };
+  const totals = statement(
+    db,
+    `SELECT count(*) AS n, coalesce(sum(score >= 70), 0) AS hot, avg(score) AS mean, avg(free_sources_only) AS free
+       FROM leads WHERE deleted = 0 AND lat BETWEEN @south AND @north AND lng BETWEEN @west AND @east`,
+  ).get(box) as { n: number; hot: number; mean: number | null; free: number | null };
+  const top = (
+    statement(
+      db,
+      `SELECT id, address, score, reasons FROM leads WHERE deleted = 0 AND lat BETWEEN @south AND @north AND lng BETWEEN @west AND @east
+        ORDER BY score DESC, id LIMIT 10`,
+    ).all(box) as Array<{ id: string; address: string; score: number; reasons: string }>
+  ).map((row) => ({ leadId: row.id, address: row.address, score: row.score, reasons: (JSON.parse(row.reasons) as Array<{ text: string }>).map((reason) => reason.text).slice(0, 3) }));
+  // Note: the anchor is the cheapest paid image plus a property record, per property, at today's prices.
+  const image = Math.min(priceFor(db, 'google-static-maps', 'satellite-image') ?? 0, priceFor(db, 'mapbox-static-images', 'satellite-image') ?? Number.MAX_SAFE_INTEGER);
+  const record = priceFor(db, 'property-records', 'property-detail') ?? 0;
+  const payForEverything = propertyCount * (image + record);
+  return {
+    leads: {
+      leads: totals.n,
+      hot: totals.hot,
+      meanScore: totals.mean === null ? null : Math.round(totals.mean * 10) / 10,
+      freeShare: totals.free === null ? null : Math.round(totals.free * 1000) / 1000,
+      top,
+      spendPerLeadMicros: totals.n === 0 ? null : (Math.round(spendMicros / totals.n) as Micros),
+      payForEverythingMicros: payForEverything as Micros,
+      savingsVersusPayingMicros: Math.max(0, payForEverything - spendMicros) as Micros,
+    },
   };
 }
 
