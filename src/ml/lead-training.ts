@@ -6,8 +6,8 @@ import { checkLeadParams, leadProbabilityReference, type LeadModelParams } from 
  * Retrains the lead model from the team's own visit outcomes: logistic regression by Newton's
  * method (IRLS) with an L2 penalty pulling each weight toward the PRIOR's, in the prior's
  * standardised units (its mean and scale are kept). Few outcomes move the model a little, many
- * move it far: a penalty of `priorStrength` per weight is worth roughly that many ÷ 0.1 visits'
- * evidence about a standardised feature.
+ * move it far: one visit carries about p(1 − p) ≈ 0.1–0.2 units of evidence about a standardised
+ * feature, so the default `priorStrength` 15 weighs like ~100 visits per weight.
  *
  * Validation: the newest 25% of positives and the newest 25% of negatives (by visit time) are
  * held out; a model fitted on the rest is compared with the prior on them (AUC, Brier score,
@@ -27,7 +27,7 @@ export interface OutcomeSample {
 export interface TrainingOptions {
   /** Id of the new parameters (the registry gives the final one). Default 'lead-score-trained'. */
   id?: string;
-  /** L2 pull toward the prior's weights, per weight. Default 5. */
+  /** L2 pull toward the prior's weights, per weight. Default 15. */
   priorStrength?: number;
   /** Fewest outcomes to train on. Default 40. */
   minOutcomes?: number;
@@ -39,7 +39,7 @@ export interface TrainingOptions {
 
 export const MIN_OUTCOMES = 40;
 export const MIN_PER_CLASS = 10;
-const DEFAULT_PRIOR_STRENGTH = 5;
+const DEFAULT_PRIOR_STRENGTH = 15;
 /** Note: the bias is barely held: the team's own base rate should win quickly. */
 const BIAS_STRENGTH_SHARE = 0.02;
 

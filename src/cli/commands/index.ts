@@ -6,6 +6,7 @@ import { enhanceCommand } from './enhance';
 import { imageryCommand } from './imagery';
 import { importCommand } from './import';
 import { keysCommand } from './keys';
+import { modelCommand } from './model';
 import { scanCommand } from './scan';
 import { serveCommand } from './serve';
 import { sourcesCommand } from './sources';
@@ -16,4 +17,4 @@ import { statusCommand } from './status';
  * Every `fishmouth` subcommand, in the order `fishmouth help` lists them. A new command is a
  * module in this folder and one line here; the dispatcher needs no change.
  */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand, scanCommand, imageryCommand, enhanceCommand, demoCommand];
+export const COMMANDS: readonly CliCommand[] = [serveCommand, statusCommand, keysCommand, budgetCommand, spendCommand, sourcesCommand, importCommand, emulatorsCommand, scanCommand, imageryCommand, enhanceCommand, modelCommand, demoCommand];
