@@ -1,8 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { LEAD_FEATURES, leadFeatures, type LeadFeatureInput } from '../core/leads/lead-features';
 import { buildLeadModelOnnx, DEFAULT_LEAD_PRIOR, leadModelFromOnnx, leadProbabilityReference, leadScoreFromProbability, scoreLeadReference } from './lead-model';
 import { LINEAR_INPUT, LINEAR_OUTPUT } from './linear-onnx';
+import { writeDefaultLeadModel } from './model-build';
 
 const NOW = new Date('2025-06-01T00:00:00Z');
 const RADIUS = 1609.344;
@@ -76,5 +80,18 @@ describe('lead model (default prior)', () => {
 
   it('maps probability to a 0–100 score', () => {
     expect([0, 0.004, 0.125, 0.5, 0.999, 1, Number.NaN].map(leadScoreFromProbability)).toEqual([0, 0, 13, 50, 100, 100, 0]);
+  });
+
+  it('the build writes the default prior as lead-score.onnx, the same bytes every time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fishmouth-lead-build-'));
+    try {
+      const written = await writeDefaultLeadModel(dir);
+      expect(written.file).toBe('lead-score.onnx');
+      const bytes = readFileSync(join(dir, written.file));
+      expect(Buffer.from(bytes).equals(Buffer.from(buildLeadModelOnnx(DEFAULT_LEAD_PRIOR)))).toBe(true);
+      expect((await writeDefaultLeadModel(dir)).sha256).toBe(written.sha256);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

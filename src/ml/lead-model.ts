@@ -10,6 +10,8 @@ import { buildLinearOnnx, linearReference, readLinearSpec } from './linear-onnx'
  */
 
 export const LEAD_MODEL_KIND = 'lead-score';
+/** The default model's file in the built models folder (npm run build writes it). */
+export const LEAD_MODEL_FILE = 'lead-score.onnx';
 
 export interface LeadModelParams {
   /** Shown with every score ('lead-score@v1-…' from the registry, 'lead-score-prior'). */

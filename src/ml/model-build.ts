@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { MlError } from './errors';
 import { CONVERTER_VERSION, convertLayersModelToOnnx, ONNX_OPSET } from './esrgan-onnx';
 import { readLayersModel } from './layers-model';
+import { buildLeadModelOnnx, DEFAULT_LEAD_PRIOR, LEAD_MODEL_FILE } from './lead-model';
 import { MANIFEST_FILE, type ModelManifest, type ModelManifestEntry } from './model-files';
 
 /**
@@ -95,6 +96,17 @@ export async function writeSrModels(outDir: string, pkg: SrPackage = findSrPacka
   const manifest: ModelManifest = { models };
   await writeAtomically(join(outDir, MANIFEST_FILE), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
   return { manifest, outDir, milliseconds: performance.now() - started };
+}
+
+/**
+ * The lead model's documented default prior (src/ml/lead-model.ts) as models/lead-score.onnx:
+ * the version 1 every data folder starts from (model-registry.ts copies it in on first use).
+ */
+export async function writeDefaultLeadModel(outDir: string): Promise<{ file: string; sha256: string; bytes: number }> {
+  await mkdir(outDir, { recursive: true });
+  const bytes = buildLeadModelOnnx(DEFAULT_LEAD_PRIOR);
+  await writeAtomically(join(outDir, LEAD_MODEL_FILE), bytes);
+  return { file: LEAD_MODEL_FILE, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
 }
 
 /** Note: a reader (a running session, a test) never sees half a file. */

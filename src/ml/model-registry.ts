@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { nowIso, statement, writeTransaction, type Db } from '../core/store/database';
 import { parseRow } from '../core/store/errors';
 import { MlError } from './errors';
+import { LEAD_MODEL_FILE } from './lead-model';
 
 /**
  * The versions of each local model this device has (table ml_models, files under
@@ -26,7 +27,7 @@ export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** The default model of each kind in the built models folder. */
 export const BUILT_MODEL_FILES: Record<ModelKind, string> = {
-  'lead-score': 'lead-score.onnx',
+  'lead-score': LEAD_MODEL_FILE,
   'roof-condition': 'roof-condition.onnx',
 };
 

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMlError } from './errors';
-import { writeSrModels } from './model-build';
+import { writeDefaultLeadModel, writeSrModels } from './model-build';
 
 /**
  * `node out/main/models.js [OUT_DIR]`: the build step that converts the super-resolution models
- * (npm run build runs it after electron-vite). Default OUT_DIR: the checkout's models/.
+ * and writes the lead model's default prior (npm run build runs it after electron-vite). Default OUT_DIR: the checkout's models/.
  */
 
 function checkoutModelsDir(): string {
@@ -18,15 +18,17 @@ function checkoutModelsDir(): string {
 }
 
 const outDir = process.argv[2] ? resolve(process.argv[2]) : checkoutModelsDir();
-writeSrModels(outDir).then(
-  ({ manifest, milliseconds }) => {
+writeSrModels(outDir)
+  .then(({ manifest, milliseconds }) => {
     for (const m of manifest.models) {
       process.stdout.write(`models: ${m.file} ×${m.scale} ${(m.bytes / 1024).toFixed(0)} KiB, ${(m.flopsPerInputPixel / 1e3).toFixed(1)} kFLOP per input pixel, sha256 ${m.sha256.slice(0, 16)}…\n`);
     }
     process.stdout.write(`models: converted ${manifest.models.length} models from ${manifest.models[0]?.source.package}@${manifest.models[0]?.source.version} into ${outDir} in ${milliseconds.toFixed(0)} ms\n`);
-  },
-  (error: unknown) => {
+    return writeDefaultLeadModel(outDir).then((lead) => {
+      process.stdout.write(`models: ${lead.file} lead score default prior, ${lead.bytes} bytes, sha256 ${lead.sha256.slice(0, 16)}…\n`);
+    });
+  })
+  .catch((error: unknown) => {
     process.stderr.write(`models: ${isMlError(error) ? `${error.message} (${error.kind})` : ((error as Error)?.stack ?? String(error))}\n`);
     process.exitCode = 1;
-  },
-);
+  });
