@@ -1,5 +1,7 @@
 import { ImageryPanel } from './imagery/ImageryPanel';
 import { RoofImagePanel } from './imagery/RoofImagePanel';
+import { LeadDetail } from './leads/LeadDetail';
+import { LeadsPanel } from './leads/LeadsPanel';
 import { MapView } from './map/MapView';
 import { ScanPanel } from './scan/ScanPanel';
 import { BudgetToasts } from './spend/BudgetToasts';
@@ -30,7 +32,9 @@ export function App() {
     <div className="app">
       <MapView />
       <ImageryPanel />
+      <LeadsPanel />
       <RoofImagePanel />
+      <LeadDetail />
       <ScanPanel />
       <StatusPanel />
       <SpendPanel />
