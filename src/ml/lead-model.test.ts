@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { LEAD_FEATURES, leadFeatures, type LeadFeatureInput } from '../core/leads/lead-features';
-import { buildLeadModelOnnx, DEFAULT_LEAD_PRIOR, leadModelFromOnnx, leadProbabilityReference, leadScoreFromProbability, scoreLeadReference } from './lead-model';
+import { buildLeadModelOnnx, DEFAULT_LEAD_PRIOR, leadModelFromOnnx, openLeadScorer, leadProbabilityReference, leadScoreFromProbability, scoreLeadReference } from './lead-model';
 import { LINEAR_INPUT, LINEAR_OUTPUT } from './linear-onnx';
 import { writeDefaultLeadModel } from './model-build';
 
@@ -94,4 +94,21 @@ describe('lead model (default prior)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a scorer on the model file scores a batch like the reference, with the same explanations', async () => {
+    const scorer = await openLeadScorer({ bytes: buildLeadModelOnnx(DEFAULT_LEAD_PRIOR), id: 'lead-score-v1' }, { providers: ['cpu'] });
+    const leads = [house({ size: 1.75 }, 22), house({ size: null }, 5)].map((i) => leadFeatures(i));
+    const scores = await scorer.score(leads);
+    await scorer.close();
+    expect(scorer.provider).toBe('cpu');
+    scores.forEach((s, i) => {
+      const reference = scoreLeadReference({ ...DEFAULT_LEAD_PRIOR, id: 'lead-score-v1' }, leads[i]!.vector, leads[i]!.display);
+      expect(Math.abs(s.probability - reference.probability)).toBeLessThan(1e-6);
+      expect(s.score).toBe(reference.score);
+      expect(s.contributions.map((c) => c.text)).toEqual(reference.contributions.map((c) => c.text));
+      expect(s.modelId).toBe('lead-score-v1');
+    });
+    expect(scores[0]!.score).toBeGreaterThan(scores[1]!.score);
+  });
 });
+

@@ -2,6 +2,8 @@ import { describeLeadFeature, FEATURE_DEFAULTS, LEAD_FEATURES, type LeadFeature 
 import type { LeadContribution, LeadScore } from '../core/leads/types';
 import { MlError } from './errors';
 import { buildLinearOnnx, linearReference, readLinearSpec } from './linear-onnx';
+import { openModelSession, type SessionOptions } from './onnx-session';
+import type { ExecutionProviderName } from './types';
 
 /**
  * The lead score: a logistic model over the standardised LEAD_FEATURES, run as ONNX
@@ -155,3 +157,38 @@ export function leadProbabilityReference(params: LeadModelParams, vectors: reado
 export function scoreLeadReference(params: LeadModelParams, vector: readonly number[], display?: Partial<Record<LeadFeature, string>>): LeadScore {
   return explainLeadScore(params, vector, leadProbabilityReference(params, [vector])[0]!, display);
 }
+
+export interface LeadScorer {
+  readonly modelId: string;
+  readonly provider: ExecutionProviderName;
+  readonly params: LeadModelParams;
+  /** Scores many leads in one ONNX run; each score is explained by the model's own parameters. */
+  score(leads: readonly { vector: readonly number[]; display?: Partial<Record<LeadFeature, string>> }[]): Promise<LeadScore[]>;
+  close(): Promise<void>;
+}
+
+/** An ONNX Runtime session on a lead model file (e.g. the registry's activeModel bytes and id). */
+export async function openLeadScorer(model: { bytes: Uint8Array; id: string }, options: SessionOptions = {}): Promise<LeadScorer> {
+  const params = leadModelFromOnnx(model.bytes, model.id);
+  const session = await openModelSession(model.bytes, options);
+  const f = LEAD_FEATURES.length;
+  return {
+    modelId: model.id,
+    get provider() {
+      return session.provider;
+    },
+    params,
+    async score(leads) {
+      if (leads.length === 0) return [];
+      const data = new Float32Array(leads.length * f);
+      leads.forEach((lead, i) => {
+        if (lead.vector.length !== f) throw new MlError('invalid-option', `Lead ${i} has ${lead.vector.length} features; the lead model takes ${f}`);
+        data.set(lead.vector, i * f);
+      });
+      const out = await session.run(data, [leads.length, f]);
+      return leads.map((lead, i) => explainLeadScore(params, lead.vector, out.data[i]!, lead.display));
+    },
+    close: () => session.close(),
+  };
+}
+
