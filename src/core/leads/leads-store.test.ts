@@ -73,11 +73,14 @@ describe('listLeads', () => {
     expect(ids(listLeads(db, { minScore: 70, limit: 10 }))).toEqual([a.id, ...tied]);
     expect(ids(listLeads(db, { hailSince: '2024-01-01', limit: 10 }))).toEqual([a.id]);
     expect(ids(listLeads(db, { minRoofAgeYears: 20, limit: 10 }))).toEqual([a.id, d.id]);
+    const far = addLead(db, { lat: 30.6, lng: -97.5 }, { score: 95 });
+    expect(ids(listLeads(db, { bbox: [-97.7, 30.5, -97.6, 30.55], minScore: 70, limit: 10 }))).toEqual([a.id, ...tied]);
+    expect(ids(listLeads(db, { bbox: [-97.55, 30.55, -97.45, 30.65], limit: 10 }))).toEqual([far.id]);
 
     assignLeads(db, [b.id, d.id], 'Sam', 'Dana');
     setLeadStatus(db, d.id, 'not_home', 'Sam');
     expect(ids(listLeads(db, { assignedTo: 'sam', limit: 10 }))).toEqual([b.id, d.id]);
-    expect(ids(listLeads(db, { assignedTo: null, limit: 10 }))).toEqual([a.id, c.id]);
+    expect(ids(listLeads(db, { assignedTo: null, limit: 10 }))).toEqual([far.id, a.id, c.id]);
     expect(ids(listLeads(db, { statuses: ['new'], assignedTo: 'Sam', limit: 10 }))).toEqual([b.id]);
     expect(countLeads(db, { territoryId: 't-north', statuses: ['new', 'not_home'] })).toBe(3);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { latitudeSchema, longitudeSchema } from '../domain/geo';
+import { bboxSchema, latitudeSchema, longitudeSchema, type BBox } from '../domain/geo';
 import { hlcSchema } from '../hlc';
 import { idSchema } from '../ids';
 import { appendAudit } from '../store/audit';
@@ -15,6 +15,7 @@ import { LEAD_STATUSES, type LeadContribution, type LeadStatus, type Reason } fr
  *   upsertLead(db, input)                         → Lead (insert, or rescore keeping status/assignment)
  *   getLead(db, id)                               → Lead | null
  *   listLeads(db, filters) · countLeads(db, filters) → ranked by score desc, then id
+ *     (filters: territory, map box, rep or nobody, min score, hail since, min roof age, statuses)
  *   setLeadStatus(db, id, status, actor)          → Lead (audited)
  *   assignLeads(db, ids, rep | null, actor)       → Lead[] (all or nothing; audited)
  */
@@ -203,6 +204,8 @@ export function getLead(db: Db, id: string): Lead | null {
 
 export interface LeadFilters {
   territoryId?: string;
+  /** [west, south, east, north]: leads whose door lies in the box (the map's view). */
+  bbox?: BBox;
   /** A rep's name; null lists the leads assigned to nobody. */
   assignedTo?: string | null;
   minScore?: number;
@@ -218,6 +221,7 @@ export const MAX_LEADS_PER_PAGE = 100_000;
 
 const filtersSchema = z.object({
   territoryId: z.string().min(1).optional(),
+  bbox: bboxSchema.optional(),
   assignedTo: repNameSchema.nullable().optional(),
   minScore: z.number().min(0).max(100).optional(),
   hailSince: isoTime.optional(),
@@ -235,6 +239,13 @@ function whereClause(filters: Omit<LeadFilters, 'limit' | 'offset'>): { sql: str
     if (value !== undefined) params.push(value);
   };
   if (filters.territoryId !== undefined) add('territory_id = ?', filters.territoryId);
+  if (filters.bbox !== undefined) {
+    const [west, south, east, north] = filters.bbox;
+    add('lat BETWEEN ? AND ?');
+    params.push(south, north);
+    add('lng BETWEEN ? AND ?');
+    params.push(west, east);
+  }
   if (filters.assignedTo === null) add('assigned_to IS NULL');
   else if (filters.assignedTo !== undefined) add('assigned_to = ? COLLATE NOCASE', filters.assignedTo);
   if (filters.minScore !== undefined) add('score >= ?', filters.minScore);
