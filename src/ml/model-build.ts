@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MlError } from './errors';
 import { CONVERTER_VERSION, convertLayersModelToOnnx, ONNX_OPSET } from './esrgan-onnx';
 import { readLayersModel } from './layers-model';
 import { buildLeadModelOnnx, DEFAULT_LEAD_PRIOR, LEAD_MODEL_FILE } from './lead-model';
+import { LINEAR_INPUT, LINEAR_ONNX_VERSION, LINEAR_OPSET, LINEAR_OUTPUT } from './linear-onnx';
 import { MANIFEST_FILE, type ModelManifest, type ModelManifestEntry } from './model-files';
+import { buildRoofConditionOnnx, ROOF_CONDITION_FILE, ROOF_CONDITION_INPUTS, ROOF_CONDITION_MODEL_ID } from './roof-condition-model';
 
 /**
  * Converts the ESRGAN-slim weights of the installed `@upscalerjs/esrgan-slim` into
@@ -107,6 +109,59 @@ export async function writeDefaultLeadModel(outDir: string): Promise<{ file: str
   const bytes = buildLeadModelOnnx(DEFAULT_LEAD_PRIOR);
   await writeAtomically(join(outDir, LEAD_MODEL_FILE), bytes);
   return { file: LEAD_MODEL_FILE, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+}
+
+/** A model built from project code (no package weights), listed under manifest.json's `tabular`. */
+export interface TabularModelEntry {
+  id: string;
+  task: 'roof-condition' | 'lead-score';
+  file: string;
+  sha256: string;
+  bytes: number;
+  inputName: string;
+  outputName: string;
+  /** Input names in column order. */
+  inputs: string[];
+  converter: string;
+}
+
+/**
+ * Writes the roof-condition model (its documented default weights, src/ml/roof-condition-model.ts)
+ * as models/roof-condition.onnx — the built default the model registry copies in as v1 — and lists
+ * it in manifest.json under `tabular`, keeping whatever else the manifest holds.
+ * Note: `tabular` is a key of its own so readers of `models` (super-resolution) are unaffected.
+ */
+export async function writeRoofConditionModel(outDir: string): Promise<TabularModelEntry> {
+  await mkdir(outDir, { recursive: true });
+  const bytes = buildRoofConditionOnnx();
+  const file = ROOF_CONDITION_FILE;
+  await writeAtomically(join(outDir, file), bytes);
+  const entry: TabularModelEntry = {
+    id: ROOF_CONDITION_MODEL_ID,
+    task: 'roof-condition',
+    file,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    bytes: bytes.length,
+    inputName: LINEAR_INPUT,
+    outputName: LINEAR_OUTPUT,
+    inputs: [...ROOF_CONDITION_INPUTS],
+    converter: `fishmouth linear-onnx ${LINEAR_ONNX_VERSION} (ONNX opset ${LINEAR_OPSET})`,
+  };
+  await addTabularEntry(outDir, entry);
+  return entry;
+}
+
+async function addTabularEntry(outDir: string, entry: TabularModelEntry): Promise<void> {
+  const path = join(outDir, MANIFEST_FILE);
+  let manifest: { models: unknown[]; tabular?: TabularModelEntry[] } = { models: [] };
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as typeof manifest;
+    if (parsed && Array.isArray(parsed.models)) manifest = parsed;
+  } catch {
+    // Note: no manifest yet (or a damaged one): this build writes a fresh one.
+  }
+  manifest.tabular = [...(manifest.tabular ?? []).filter((other) => other.task !== entry.task), entry];
+  await writeAtomically(path, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
 }
 
 /** Note: a reader (a running session, a test) never sees half a file. */

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMlError } from './errors';
-import { writeDefaultLeadModel, writeSrModels } from './model-build';
+import { writeDefaultLeadModel, writeRoofConditionModel, writeSrModels } from './model-build';
 
 /**
  * `node out/main/models.js [OUT_DIR]`: the build step that converts the super-resolution models
- * and writes the lead model's default prior (npm run build runs it after electron-vite). Default OUT_DIR: the checkout's models/.
+ * and writes the two tabular models from project code: the lead model's default prior and the roof
+ * condition's default weights (npm run build runs it after electron-vite). Default OUT_DIR: the checkout's models/.
  */
 
 function checkoutModelsDir(): string {
@@ -27,6 +28,10 @@ writeSrModels(outDir)
     return writeDefaultLeadModel(outDir).then((lead) => {
       process.stdout.write(`models: ${lead.file} lead score default prior, ${lead.bytes} bytes, sha256 ${lead.sha256.slice(0, 16)}…\n`);
     });
+  })
+  .then(() => writeRoofConditionModel(outDir))
+  .then((roof) => {
+    process.stdout.write(`models: ${roof.file} roof condition default weights (${roof.inputs.length} inputs), ${roof.bytes} bytes, sha256 ${roof.sha256.slice(0, 16)}…\n`);
   })
   .catch((error: unknown) => {
     process.stderr.write(`models: ${isMlError(error) ? `${error.message} (${error.kind})` : ((error as Error)?.stack ?? String(error))}\n`);

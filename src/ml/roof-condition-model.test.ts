@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { HailExposure, RoofFacts, RoofImageFeatures } from '../core/leads/types';
@@ -15,6 +19,8 @@ import {
   roofConfidence,
   type RoofConditionRunner,
 } from './roof-condition-model';
+import { writeRoofConditionModel } from './model-build';
+import { readManifest } from './model-files';
 
 const now = new Date('2025-06-15T12:00:00Z');
 const noHail: HailExposure = { maxSizeInches: null, nearestM: null, lastAt: null, reports: 0, radiusM: 1609.344, windowMonths: 24 };
@@ -158,5 +164,27 @@ describe('roof condition model', () => {
   it('a model answering the wrong number of rows is an error, not a silent mismatch', async () => {
     const broken: RoofConditionRunner = async () => ({ outputs: [0.5], modelId: 'x', sha256: 'y' });
     await expect(assessRoofs([{ features: clean, facts: facts() }, { features: null, facts: facts() }], now, broken)).rejects.toThrow(/1 rows for 2 roofs/);
+  });
+
+  it('the build writes models/roof-condition.onnx and lists it in the manifest beside the super-resolution models', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fm-roof-model-'));
+    try {
+      const sr = { id: 'esrgan-slim-x2@test', task: 'super-resolution', scale: 2, file: 'esrgan-slim-x2.onnx', sha256: 'a'.repeat(64), bytes: 1, flopsPerInputPixel: 1, inputName: 'LR', outputName: 'SR', inputRange: [0, 255], outputRange: [0, 255], source: { package: 'p', version: '1', path: 'x2', sha256: 's' }, licence: 'MIT', copyright: 'c', converter: 'v' };
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ models: [sr] }));
+      const entry = await writeRoofConditionModel(dir);
+      const again = await writeRoofConditionModel(dir);
+      expect(again.sha256).toBe(entry.sha256);
+      const bytes = readFileSync(join(dir, 'roof-condition.onnx'));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(entry.sha256);
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: unknown[]; tabular: unknown[] };
+      expect(manifest.tabular).toEqual([entry]);
+      expect(entry).toMatchObject({ id: ROOF_CONDITION_MODEL_ID, task: 'roof-condition', inputs: [...ROOF_CONDITION_INPUTS] });
+      // The super-resolution readers still read their models.
+      expect((await readManifest(dir)).models).toHaveLength(1);
+      const session = await ort.InferenceSession.create(new Uint8Array(bytes));
+      expect(session.inputNames).toEqual([entry.inputName]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

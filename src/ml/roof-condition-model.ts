@@ -23,6 +23,8 @@ import { buildLinearOnnx, linearReference, type LinearSpec } from './linear-onnx
 
 export const ROOF_CONDITION_KIND = 'roof-condition';
 export const ROOF_CONDITION_MODEL_ID = 'roof-condition-v1';
+/** The built default in models/ (npm run build), which the model registry copies in as v1. */
+export const ROOF_CONDITION_FILE = 'roof-condition.onnx';
 
 export const ROOF_CONDITION_INPUTS = [
   /** Years since the roof went on (roof-facts), capped at MAX_ROOF_AGE_YEARS; unknown → UNKNOWN_ROOF_AGE_YEARS. */
