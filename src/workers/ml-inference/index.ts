@@ -3,13 +3,16 @@ import { runService } from '../../core/host/service-runtime';
 import { RpcError } from '../../core/rpc/protocol';
 import { recordMlRuntime } from '../../ml/runtime-record';
 import { SuperResolvers } from './super-resolvers';
+import { TabularModels } from './tabular-models';
 
 /**
  * The ml-inference service. Runs the ONNX models: super-resolution (ESRGAN-slim ×2/×4, converted
- * by src/ml/esrgan-onnx.ts), and later roof condition and lead score. Sessions use the execution
+ * by src/ml/esrgan-onnx.ts), roof condition and lead score (src/ml/roof-condition-model.ts,
+ * src/ml/lead-model.ts; the lead model's active version from the registry). Sessions use the execution
  * provider chosen at run time (CUDA, DirectML, CoreML, else CPU), reported by `ml.info`.
  */
 let resolvers: SuperResolvers | null = null;
+let tabular: TabularModels | null = null;
 
 runService({
   name: 'ml-inference',
@@ -25,8 +28,12 @@ runService({
       },
       (error: unknown) => ctx.log.error({ err: error }, 'could not report the models'),
     );
+    const models = new TabularModels(ctx.db, ctx.dataDir);
+    tabular = models;
     return {
       'ml.info': () => pool.info(),
+      'ml.roofCondition': ({ inputs }) => models.run('roof-condition', inputs),
+      'ml.leadScore': ({ inputs }) => models.run('lead-score', inputs),
       'ml.enhance': async ({ images, scale }, call) => {
         const resolver = await pool.get(scale);
         const started = performance.now();
@@ -43,5 +50,7 @@ runService({
       },
     };
   },
-  shutdown: () => resolvers?.close(),
+  shutdown: async () => {
+    await Promise.all([resolvers?.close(), tabular?.close()]);
+  },
 });
