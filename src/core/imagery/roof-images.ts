@@ -1,3 +1,4 @@
+import type { RoofImageFeatures } from '../leads/types';
 import { z } from 'zod';
 import { qualityDetailSchema, stepKindSchema } from '../contracts/imagery-contract';
 import { latitudeSchema, longitudeSchema, type BBox } from '../domain/geo';
@@ -301,3 +302,23 @@ function summarise(db: Db, runId: string | null): RoofImageSummary {
     notStored: totals.not_stored,
   };
 }
+
+/**
+ * The features measured on a roof's picture (core/leads/roof-features.ts), kept beside its record:
+ * for a paid picture, which may not be stored, they are all that remains of it.
+ */
+export function setRoofFeatures(db: Db, propertyId: string, features: RoofImageFeatures | null): void {
+  statement(db, 'UPDATE roof_images SET roof_features = ? WHERE property_id = ?').run(features === null ? null : JSON.stringify(features), propertyId);
+}
+
+export function roofFeaturesOf(db: Db, propertyId: string): RoofImageFeatures | null {
+  const text = statement(db, 'SELECT roof_features FROM roof_images WHERE property_id = ?').pluck().get(propertyId);
+  if (typeof text !== 'string') return null;
+  try {
+    const parsed = JSON.parse(text) as RoofImageFeatures;
+    return parsed && parsed.version === 1 ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+

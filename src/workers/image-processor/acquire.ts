@@ -7,7 +7,10 @@ import type { Chain, ChainSuccess, StepKind } from '../../core/cost/chain-types'
 import { getBatch, markBatchFailed, markBatchFetched } from '../../core/imagery/batch-records';
 import { footprintBox, unionBox } from '../../core/imagery/geometry';
 import type { ImagerySettings } from '../../core/imagery/imagery-settings';
-import { getRoofImage, saveRoofImage } from '../../core/imagery/roof-images';
+import { getRoofImage, saveRoofImage, setRoofFeatures } from '../../core/imagery/roof-images';
+import { computeRoofFeatures } from '../../core/leads/roof-features';
+import type { RoofImageFeatures } from '../../core/leads/types';
+import { ringToPixels } from '../../core/imagery/geometry';
 import { findCoveringTile } from '../../core/imagery/tile-cache';
 import type { ProcessingLogEntry, RoofTarget } from '../../core/imagery/types';
 import type { Logger } from '../../core/log';
@@ -216,6 +219,17 @@ async function saveResult(deps: AcquireDeps, runId: string, batchId: string | nu
     storable: value.storable,
     runId,
   });
+  // Measured now, while the picture is in hand (a paid one is not kept); a synthetic roof has nothing to measure.
+  setRoofFeatures(deps.db, target.propertyId, value.synthetic ? null : measureRoof(value, target));
   // The pictures this property had before are no longer referenced by it.
   for (const old of saved.unreferencedSha256) await deps.blobs.release(old);
 }
+
+/** The roof's features, measured inside its footprint on the picture a person would look at. */
+function measureRoof(value: RoofImageValue, target: RoofTarget): RoofImageFeatures {
+  const scale = value.enhanced?.scale ?? 1;
+  const image = value.enhanced?.image ?? value.crop.image;
+  const ring = target.footprint ? ringToPixels(value.crop.grid, target.footprint).map(([x, y]) => [x * scale, y * scale] as [number, number]) : null;
+  return computeRoofFeatures(image, ring, { groundResolutionM: value.groundResolutionM / scale });
+}
+
