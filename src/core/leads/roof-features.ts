@@ -54,6 +54,12 @@ export type RoofFootprintPx = [number, number][] | [number, number, number, numb
 export interface RoofFeatureOptions {
   /** Ground metres per pixel of `image` (for an enhanced crop: the provider's pixels ÷ its scale). */
   groundResolutionM: number;
+  /**
+   * The picture's sharpness as judged on the provider's own pixels (roof_images quality). Note: a
+   * ×4 enhanced crop reads soft per pixel however clear the source was, so the image-processor
+   * passes the source's figure rather than have the enhanced pixels judged.
+   */
+  sourceSharpness?: number;
 }
 
 /** Roof pixels within this much of the outline are not measured (misregistered outlines, eaves). */
@@ -125,7 +131,8 @@ export function computeRoofFeatures(image: RasterImage, footprint: RoofFootprint
   }
 
   const crop = cropImage(image, bounds);
-  const quality = assessImageQuality(crop, { groundResolutionM: resolution });
+  const measured = assessImageQuality(crop, { groundResolutionM: resolution });
+  const quality = options.sourceSharpness === undefined ? measured : { ...measured, sharpness: options.sourceSharpness };
   if (roofPixels === 0) return { ...emptyFeatures(), sharpness: quality.sharpness };
 
   const median = maskedMedian(luma, mask);

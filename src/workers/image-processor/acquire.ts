@@ -230,6 +230,6 @@ function measureRoof(value: RoofImageValue, target: RoofTarget): RoofImageFeatur
   const scale = value.enhanced?.scale ?? 1;
   const image = value.enhanced?.image ?? value.crop.image;
   const ring = target.footprint ? ringToPixels(value.crop.grid, target.footprint).map(([x, y]) => [x * scale, y * scale] as [number, number]) : null;
-  return computeRoofFeatures(image, ring, { groundResolutionM: value.groundResolutionM / scale });
+  return computeRoofFeatures(image, ring, { groundResolutionM: value.groundResolutionM / scale, ...(value.enhanced ? { sourceSharpness: value.quality.sharpness } : {}) });
 }
 
