@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo } from 'react';
 import type { LeadView } from '../../../core/contracts/leads-contract';
 import { CollapseButton } from '../CollapseButton';
@@ -11,7 +12,7 @@ import { conditionShort, countsLine, hailShort, pageLine, roofAgeShort, STATUS_L
 import { useLeadsUiStore } from './leads-ui-store';
 import { RoutePlanner } from './RoutePlanner';
 import { ScoreBadge } from './ScoreBadge';
-import { useHotCount, useLead, useLeadList, useLeadsRefresh, useMapLeads } from './use-leads';
+import { leadsKeys, useHotCount, useLead, useLeadList, useLeadsRefresh, useMapLeads } from './use-leads';
 import { flyToLead, useLeadClicks, useLeadsOverlay } from './use-leads-map';
 import './leads.css';
 
@@ -22,6 +23,7 @@ import './leads.css';
  */
 export function LeadsPanel() {
   const map = useMapHandle((s) => s.map);
+  const queryClient = useQueryClient();
   const collapsed = useLeadsUiStore((s) => s.collapsed);
   const toggle = useLeadsUiStore((s) => s.toggleCollapsed);
   const form = useLeadsUiStore((s) => s.filters);
@@ -69,34 +71,36 @@ export function LeadsPanel() {
       {!collapsed && (
         <div className="panel-body leads-body">
           <LeadFilterBar error={parsed.ok ? null : parsed.message} />
-          {list.error && !list.data ? (
-            <div className="leads-state" role="alert">
-              <p className="small error-text">The leads could not be loaded: {list.error.message}</p>
-              <button type="button" className="button" onClick={() => void list.refetch()}>
-                Try again
-              </button>
-            </div>
-          ) : list.data && list.data.total === 0 ? (
-            <p className="small muted leads-state" data-testid="leads-empty">
-              {Object.keys(filters ?? {}).length > 0 ? 'No lead matches these filters.' : 'No leads yet: a scan scores every property it finds.'}
-            </p>
-          ) : list.data ? (
-            <>
-              <ol className={`leads-list${list.isPlaceholderData ? ' is-stale' : ''}`} data-testid="leads-list">
-                {list.data.leads.map((lead, index) => (
-                  <LeadRow key={lead.id} lead={lead} rank={page * PAGE_SIZE + index + 1} selected={lead.id === selected?.id} onPick={() => pick(lead)} />
-                ))}
-              </ol>
-              <Pager page={page} total={list.data.total} shown={list.data.leads.length} onPage={setPage} />
-            </>
-          ) : (
-            <p className="small muted leads-state">Loading leads…</p>
-          )}
+          <div className="leads-scroll">
+            {list.error && !list.data ? (
+              <div className="leads-state" role="alert">
+                <p className="small error-text">The leads could not be loaded: {list.error.message}</p>
+                <button type="button" className="button" onClick={() => void queryClient.invalidateQueries({ queryKey: leadsKeys.all })}>
+                  Try again
+                </button>
+              </div>
+            ) : list.data && list.data.total === 0 ? (
+              <p className="small muted leads-state" data-testid="leads-empty">
+                {Object.keys(filters ?? {}).length > 0 ? 'No lead matches these filters.' : 'No leads yet: a scan scores every property it finds.'}
+              </p>
+            ) : list.data ? (
+              <>
+                <ol className={`leads-list${list.isPlaceholderData ? ' is-stale' : ''}`} data-testid="leads-list">
+                  {list.data.leads.map((lead, index) => (
+                    <LeadRow key={lead.id} lead={lead} rank={page * PAGE_SIZE + index + 1} selected={lead.id === selected?.id} onPick={() => pick(lead)} />
+                  ))}
+                </ol>
+                <Pager page={page} total={list.data.total} shown={list.data.leads.length} onPage={setPage} />
+              </>
+            ) : (
+              <p className="small muted leads-state">Loading leads…</p>
+            )}
+          </div>
           <section className="leads-tools" aria-label="Walk route and export">
             <RoutePlanner filters={filters} />
             <ExportButtons filters={filters} />
           </section>
-          {mapLeads.error && <p className="small error-text leads-map-line">The leads could not be drawn on the map: {mapLeads.error.message}</p>}
+          {mapLeads.error && !list.error && <p className="small error-text leads-map-line">The leads could not be drawn on the map: {mapLeads.error.message}</p>}
           {mapLeads.data && mapLeads.data.total > mapLeads.data.leads.length && (
             <p className="small muted leads-map-line">
               The map shows the best {mapLeads.data.leads.length.toLocaleString('en-US')} of {mapLeads.data.total.toLocaleString('en-US')} leads{view ? ' in view' : ''}.

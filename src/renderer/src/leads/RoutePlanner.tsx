@@ -33,7 +33,8 @@ export function RoutePlanner({ filters }: { filters: LeadFilters | null }) {
     event.preventDefault();
     if (!map || !filters || !validStops) return;
     setNotice(null);
-    let from = mapCentre(map);
+    const cardOpen = !useLeadsUiStore.getState().collapsed;
+    let from = mapCentre(map, cardOpen);
     let fromLabel: 'map centre' | 'your position' = 'map centre';
     if (start === 'position') {
       setLocating(true);
@@ -57,7 +58,7 @@ export function RoutePlanner({ filters }: { filters: LeadFilters | null }) {
           }
           const next = { from, fromLabel, route };
           setRoute(next);
-          fitRoute(map, next);
+          fitRoute(map, next, cardOpen);
         },
         onError: (error) => setNotice(`The route could not be planned: ${error.message}`),
       },

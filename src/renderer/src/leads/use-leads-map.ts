@@ -83,17 +83,27 @@ export function useLeadClicks(points: LeadPoints | undefined): void {
   );
 }
 
-/** Brings a lead to the middle of the map (right of the leads card when it is open), close in. */
-export function flyToLead(map: MapLibreMap, at: LatLng, cardOpen: boolean): void {
-  const wide = map.getContainer().clientWidth > 900;
-  map.flyTo({ center: [at.lng, at.lat], zoom: Math.max(map.getZoom(), LEAD_ZOOM), offset: cardOpen && wide ? [200, 0] : [0, 0], duration: 700 });
+/**
+ * What the cards cover of the map on a wide window, in pixels: on the left the leads card while
+ * open (else the zoom buttons), on the right the lead detail or the scan card.
+ */
+function coveredSides(map: MapLibreMap, cardOpen: boolean): { left: number; right: number } | null {
+  if (map.getContainer().clientWidth <= 900) return null;
+  return { left: cardOpen ? 440 : 56, right: 424 };
 }
 
-export function fitRoute(map: MapLibreMap, planned: PlannedRoute): void {
+/** Brings a lead to the middle of the part of the map the cards leave clear, close in. */
+export function flyToLead(map: MapLibreMap, at: LatLng, cardOpen: boolean): void {
+  const sides = coveredSides(map, cardOpen);
+  const offset: [number, number] = sides ? [Math.round((sides.left - sides.right) / 2), 0] : [0, 0];
+  map.flyTo({ center: [at.lng, at.lat], zoom: Math.max(map.getZoom(), LEAD_ZOOM), offset, duration: 700 });
+}
+
+/** Fits the whole route, start included, into the part of the map the cards leave clear. */
+export function fitRoute(map: MapLibreMap, planned: PlannedRoute, cardOpen: boolean): void {
   const [west, south, east, north] = routeBounds(planned.from, planned.route);
-  const width = map.getContainer().clientWidth;
-  // Note: clear of the leads card on the left and the scan card on the right on wide windows.
-  const padding = width > 900 ? { top: 70, bottom: 70, left: Math.round(width * 0.33), right: Math.round(width * 0.28) } : 40;
+  const sides = coveredSides(map, cardOpen);
+  const padding = sides ? { top: 60, bottom: 60, left: sides.left + 30, right: sides.right + 30 } : 40;
   map.fitBounds(
     [
       [west, south],
@@ -103,9 +113,12 @@ export function fitRoute(map: MapLibreMap, planned: PlannedRoute): void {
   );
 }
 
-/** The map's centre, where a route starts when the rep's position is not known. */
-export function mapCentre(map: MapLibreMap): LatLng {
-  const centre = map.getCenter();
+/** The middle of the map the rep sees (clear of the cards), where a route starts without a position. */
+export function mapCentre(map: MapLibreMap, cardOpen: boolean): LatLng {
+  const container = map.getContainer();
+  const sides = coveredSides(map, cardOpen);
+  const x = sides ? (sides.left + container.clientWidth - sides.right) / 2 : container.clientWidth / 2;
+  const centre = map.unproject([x, container.clientHeight / 2]);
   return { lat: round6(centre.lat), lng: round6(centre.lng) };
 }
 
