@@ -28,7 +28,7 @@ export function LeadRoof({ lead }: { lead: LeadView }) {
       </p>
       {lead.conditionScore !== null && (
         <div className="lead-condition-bar" role="meter" aria-label="Roof condition (100 = sound)" aria-valuemin={0} aria-valuemax={100} aria-valuenow={lead.conditionScore}>
-          <span style={{ width: `${lead.conditionScore}%`, opacity: confidence === null ? 0.6 : 0.35 + 0.65 * confidence }} />
+          <span style={{ left: `${Math.min(100, Math.max(0, lead.conditionScore))}%`, opacity: confidence === null ? 0.6 : 0.4 + 0.6 * confidence }} />
         </div>
       )}
       <p className="small muted">

@@ -38,7 +38,7 @@ export function useLeadsOverlay(points: LeadPoints | undefined, selectedAt: LatL
 }
 
 /**
- * A click on a lead's circle opens it. A click on a scanned property's circle (the imagery card
+ * A click on a lead's circle opens it (and its roof image, as a click on the property would). A click on a scanned property's circle (the imagery card
  * opens its roof image) also opens that property's lead when one is drawn: the existing click
  * handler's selection is followed, not a second handler on the same layer.
  */
@@ -52,8 +52,13 @@ export function useLeadClicks(points: LeadPoints | undefined): void {
     if (!map) return;
     const canvas = map.getCanvas();
     const onClick = (event: MapLayerMouseEvent) => {
-      const { id, address } = (event.features?.[0]?.properties ?? {}) as { id?: unknown; address?: unknown };
-      if (typeof id === 'string' && id.length > 0) select({ id, address: typeof address === 'string' ? address : null });
+      const { id, address, propertyId } = (event.features?.[0]?.properties ?? {}) as { id?: unknown; address?: unknown; propertyId?: unknown };
+      if (typeof id !== 'string' || id.length === 0) return;
+      const name = typeof address === 'string' && address.length > 0 ? address : null;
+      select({ id, address: name });
+      // Note: a house clicked on the map shows its roof image too, as a click on its property
+      // circle does (the lead's circle is wider and may take the click alone).
+      if (typeof propertyId === 'string' && propertyId.length > 0) useImageryUiStore.getState().select({ id: propertyId, address: name });
     };
     const onEnter = () => {
       canvas.style.cursor = 'pointer';
