@@ -7,6 +7,8 @@ import { LeadVisits } from './LeadVisits';
 import { useLeadsUiStore } from './leads-ui-store';
 import { ScoreBadge } from './ScoreBadge';
 import { useAssignLeads, useLead, useSetLeadStatus } from './use-leads';
+import './leads.css';
+import './lead-detail.css';
 
 /**
  * One lead, opened from the list or the map: its score and why (each contribution as a sentence
