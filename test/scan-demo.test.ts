@@ -14,6 +14,8 @@ import { demoScanRig, duplicateFacts, incompleteAtEnrich, paidRows, type DemoSca
 
 const PROPERTIES = 300;
 const PRICE_MICROS = 50_000;
+/** A whole scan, imagery and leads included, on two shared cores. */
+const SCAN_TEST_MS = 240_000;
 
 let rig: DemoScanRig | null = null;
 afterEach(async () => {
@@ -50,7 +52,7 @@ describe.skipIf(!built)('scanning the demo territory', () => {
     }
     expect(summary.hailReports).toBeGreaterThan(0);
     expect(summary.roofingPermits).toBeGreaterThan(0);
-  });
+  }, SCAN_TEST_MS);
 
   it('with a budget, buys a record only for properties the free sources left incomplete, filling only what they lacked', async () => {
     rig = await demoScanRig({ properties: PROPERTIES });
@@ -80,7 +82,7 @@ describe.skipIf(!built)('scanning the demo territory', () => {
       expect(fromRecords.every((field) => ['yearBuilt', 'roofInstalledYear', 'marketValueUsd', 'ownerOccupied', 'livingAreaSqft', 'houseNumber', 'street', 'city', 'state', 'postcode'].includes(field))).toBe(true);
     }
     expect(duplicateFacts(rig.db)).toEqual({ properties: PROPERTIES, osmRecords: PROPERTIES, osmProperties: PROPERTIES });
-  });
+  }, SCAN_TEST_MS);
 
   it('finishes after the scraper is killed mid-run, with no duplicate properties', async () => {
     rig = await demoScanRig({ properties: PROPERTIES });
@@ -95,7 +97,7 @@ describe.skipIf(!built)('scanning the demo territory', () => {
     expect(rig.host!.status().services.find((service) => service.name === 'scraper')!.restarts).toBeGreaterThanOrEqual(1);
     expect(status.stages.find((stage) => stage.stage === 'scrape')!.failed).toBe(0);
     expect(duplicateFacts(rig.db)).toEqual({ properties: PROPERTIES, osmRecords: PROPERTIES, osmProperties: PROPERTIES });
-  });
+  }, SCAN_TEST_MS);
 
   it('resumes after the orchestrator is killed in the paid stage, charging no record twice', async () => {
     rig = await demoScanRig({ properties: PROPERTIES });
@@ -108,7 +110,7 @@ describe.skipIf(!built)('scanning the demo territory', () => {
     expect(status.state).toBe('completed');
     expectNoDoubleCharge(rig, runId);
     expect(duplicateFacts(rig.db).properties).toBe(PROPERTIES);
-  });
+  }, SCAN_TEST_MS);
 
   it('cancels on request: the run ends cancelled with nothing left running, and the next scan of the territory starts afresh', async () => {
     rig = await demoScanRig({ properties: PROPERTIES });
@@ -128,7 +130,7 @@ describe.skipIf(!built)('scanning the demo territory', () => {
     expect(again).not.toBe(runId);
     expect((await rig.finished(again)).state).toBe('completed');
     expect(duplicateFacts(rig.db)).toEqual({ properties: PROPERTIES, osmRecords: PROPERTIES, osmProperties: PROPERTIES });
-  });
+  }, SCAN_TEST_MS);
 
   it('resumes a SIGKILLed `fishmouth scan` where it stopped: same run, no duplicates, no second charge', async () => {
     rig = await demoScanRig({ properties: PROPERTIES });
@@ -151,7 +153,7 @@ describe.skipIf(!built)('scanning the demo territory', () => {
     expect(paidRows(rig.db, runId).filter((row) => row.cost_micros > 0).length).toBeGreaterThanOrEqual(paidBefore);
     expectNoDoubleCharge(rig, runId);
     expect(duplicateFacts(rig.db)).toEqual({ properties: PROPERTIES, osmRecords: PROPERTIES, osmProperties: PROPERTIES });
-  });
+  }, SCAN_TEST_MS);
 });
 
 function stepsDone(rig: DemoScanRig, runId: string, stage: string): number {

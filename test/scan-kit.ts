@@ -69,7 +69,7 @@ export async function demoScanRig(options: { properties: number; dailyBudgetMicr
       const status = await link.api.startScan({ territory: DEMO_TERRITORY_NAME, options: { ...DEMO_SCAN_OPTIONS, ...options } });
       return status.runId;
     },
-    async finished(runId, timeoutMs = 60_000) {
+    async finished(runId, timeoutMs = 180_000) {
       await waitFor(() => {
         const state = db.prepare('SELECT state FROM scan_runs WHERE id = ?').pluck().get(runId);
         return state === 'completed' || state === 'failed' || state === 'cancelled';
