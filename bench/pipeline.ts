@@ -175,6 +175,7 @@ function sizeFigures(size: number, runs: RepFigures[]) {
   const memoryNames = [...new Set(runs.flatMap((run) => Object.keys(run.peakMemoryBytes)))];
   const imageryPerSecond = pickOf(runs.map((run) => run.perStage.imagery));
   const anchorPerSecond = pickOf(runs.map((run) => run.anchor?.cropsPerSecond));
+  const endToEnd = pickOf(runs.map((run) => run.endToEndPerSecond));
   return {
     properties: size,
     reps: runs.length,
@@ -183,7 +184,7 @@ function sizeFigures(size: number, runs: RepFigures[]) {
     loadAverageOfMedianRep: middle.loadAverage,
     medianSeconds: pickOf(runs.map((run) => run.seconds)),
     propertiesPerSecond: {
-      endToEnd: pickOf(runs.map((run) => run.endToEndPerSecond)),
+      endToEnd,
       byStage: Object.fromEntries(stageNames.map((stage) => [stage, pickOf(runs.map((run) => run.perStage[stage]))])),
       note: 'per stage: properties / (first step started → last step done); scrape, census and enrich overlap, so the stage rates do not add up',
     },
@@ -225,7 +226,7 @@ function sizeFigures(size: number, runs: RepFigures[]) {
       ...(middle.anchor ?? { name: 'ONNX super-resolution of the scan\'s crops', note: 'no enhanced crop was kept' }),
       cropsPerSecondMedian: anchorPerSecond,
       imageryStageVersusAnchor: imageryPerSecond !== null && anchorPerSecond ? ratio(imageryPerSecond, anchorPerSecond) : null,
-      endToEndVersusAnchor: anchorPerSecond ? ratio(pickOf(runs.map((run) => run.endToEndPerSecond)) ?? 0, anchorPerSecond) : null,
+      endToEndVersusAnchor: anchorPerSecond && endToEnd !== null ? ratio(endToEnd, anchorPerSecond) : null,
     },
     warnings: summary?.warnings ?? [],
   };
