@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { DEMO_TIMEOUT_MS, startDemo, type DemoHandle } from './demo';
 
 /**
  * Imagery end to end, as a rep sees it: `fishmouth demo --serve` scans the demo town on the loopback
@@ -15,55 +14,6 @@ import { launchChromium } from './browser';
  */
 
 const OUTPUT_DIR = join('test-results', 'e2e');
-/** A small town keeps the scan (and its CPU super-resolution) short on a 2-core machine. */
-const DEMO_HOUSES = 60;
-const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w%-]+/;
-const DEMO_TIMEOUT_MS = 540_000;
-
-interface DemoHandle {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Runs `fishmouth demo --serve` on a fresh folder and waits for the address it prints once the scan is done. */
-async function startDemo(): Promise<DemoHandle> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'fishmouth-e2e-imagery-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['bin/fishmouth.js', 'demo', '--properties', String(DEMO_HOUSES), '--serve', '--port', '0', '--data', dataDir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fishmouth demo --serve printed no address in time:\n${output}`)), DEMO_TIMEOUT_MS);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = output.match(URL_PATTERN);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[0]);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`fishmouth demo exited early (${code}):\n${output}`));
-      });
-    });
-    return { url, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
 
 interface Box {
   x: number;
@@ -109,10 +59,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(OUTPUT_DIR, { recursive: true });
-  // Note: FISHMOUTH_E2E_DEMO_URL reuses a `fishmouth demo --serve` already running (its printed
-  // address), to work on this test without scanning the town each time.
-  const running = process.env.FISHMOUTH_E2E_DEMO_URL;
-  demo = running ? { url: running, stop: async () => {} } : await startDemo();
+  demo = await startDemo({ dataDirPrefix: 'fishmouth-e2e-imagery-' });
   browser = await launchChromium();
 }, DEMO_TIMEOUT_MS + 30_000);
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/;
+/** The printed address; Note: `%` too, as the host URL-encodes the token. */
+const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w%-]+/;
 const START_TIMEOUT_MS = 60_000;
 
 export interface CliResult {
@@ -14,18 +15,22 @@ export interface CliResult {
   stdout: string;
 }
 
-export interface ServeHandle {
-  /** The address `fishmouth serve` printed, token included. */
+/** A host (`fishmouth serve`, or `fishmouth demo --serve`) running on its own temporary data folder. */
+export interface HostHandle {
+  /** The address the host printed, token included. */
   url: string;
-  /** The temporary data folder the host (and `cli`) use. */
+  /** The temporary data folder the host uses. */
   dataDir: string;
   process: ChildProcess;
   /** Everything the host printed so far, stdout and stderr interleaved. */
   readonly output: string;
-  /** Runs the CLI as a user would, in its own process, against the host's data folder. */
-  cli(...args: string[]): Promise<CliResult>;
   /** SIGTERM, waits for the exit and removes the data folder; returns the exit code. Safe to call twice. */
   stop(): Promise<number | null>;
+}
+
+export interface ServeHandle extends HostHandle {
+  /** Runs the CLI as a user would, in its own process, against the host's data folder. */
+  cli(...args: string[]): Promise<CliResult>;
 }
 
 /**
@@ -33,8 +38,27 @@ export interface ServeHandle {
  * the URL it prints.
  */
 export async function startServe(dataDirPrefix = 'fishmouth-e2e-'): Promise<ServeHandle> {
-  const dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix));
-  const child = spawn(process.execPath, ['bin/fishmouth.js', 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = await startHost(['serve', '--port', '0'], { dataDirPrefix, timeoutMs: START_TIMEOUT_MS });
+  // Note: assigned onto the handle, not spread, so `output` stays a live getter.
+  return Object.assign(host, { cli: (...args: string[]) => fishmouthCli(host.dataDir, ...args) });
+}
+
+export interface HostOptions {
+  /** Prefix of the temporary data folder's name. */
+  dataDirPrefix: string;
+  /** How long to wait for the printed URL before stopping the host and failing. */
+  timeoutMs: number;
+}
+
+/**
+ * Runs `fishmouth <args> --data <fresh temp folder>` and waits for the URL it prints (serve, or
+ * demo --serve once its scan is done). Note: the host is stopped and its folder removed when no
+ * URL comes, so a failed start leaves nothing running.
+ */
+export async function startHost(args: string[], options: HostOptions): Promise<HostHandle> {
+  const command = `fishmouth ${args.join(' ')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), options.dataDirPrefix));
+  const child = spawn(process.execPath, ['bin/fishmouth.js', ...args, '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
@@ -52,7 +76,10 @@ export async function startServe(dataDirPrefix = 'fishmouth-e2e-'): Promise<Serv
   let url: string;
   try {
     url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fishmouth serve printed no URL within 60 s:\n${output}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`${command} printed no URL within ${options.timeoutMs / 1000} s:\n${output}`)),
+        options.timeoutMs,
+      );
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         const match = output.match(URL_PATTERN);
@@ -65,7 +92,7 @@ export async function startServe(dataDirPrefix = 'fishmouth-e2e-'): Promise<Serv
       child.stderr!.on('data', onData);
       void exited.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`fishmouth serve exited early (${code}):\n${output}`));
+        reject(new Error(`${command} exited early (${code}):\n${output}`));
       });
     });
   } catch (error) {
@@ -80,7 +107,6 @@ export async function startServe(dataDirPrefix = 'fishmouth-e2e-'): Promise<Serv
     get output() {
       return output;
     },
-    cli: (...args) => fishmouthCli(dataDir, ...args),
     stop,
   };
 }

@@ -2,21 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LEAD_FEATURES } from '../core/leads/lead-features';
 import { DEFAULT_LEAD_PRIOR, leadProbabilityReference } from './lead-model';
 import { auc, trainLeadModel, type OutcomeSample } from './lead-training';
-
-/** Seeded uniform deviates (mulberry32): the same synthetic team every run. */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
-  };
-}
-function normals(uniform: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
+import { normals, uniforms } from './ml.testkit';
 
 const INCOME = LEAD_FEATURES.indexOf('tract-income-log');
 const AGE = LEAD_FEATURES.indexOf('roof-age-years');

@@ -9,8 +9,7 @@ import { getLead } from '../../core/leads/leads-store';
 import { logVisit } from '../../core/leads/visits-store';
 import { createTerritory, listAudit, openDatabase, runMigrations, type Db } from '../../core/store';
 import { EXIT } from '../command';
-import { testContext } from '../context.testkit';
-import { runCli } from '../run';
+import { runCommand, withDb } from './commands.testkit';
 import { leadsCommand } from './leads';
 
 const root = mkdtempSync(join(tmpdir(), 'fishmouth-leads-cli-'));
@@ -42,20 +41,7 @@ function seeded() {
   return { data, leads, north, south };
 }
 
-async function run(args: string[]) {
-  const ctx = testContext();
-  const code = await runCli(['leads', ...args], ctx, [leadsCommand]);
-  return { code, out: ctx.out(), err: ctx.err(), json: () => JSON.parse(ctx.out()) };
-}
-
-function withDb<T>(data: string, fn: (db: Db) => T): T {
-  const db = openDatabase(data);
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
+const run = (args: string[]) => runCommand(leadsCommand, args);
 
 describe('fishmouth leads', () => {
   it('prints the ranked table of a territory with the reason for each lead', async () => {

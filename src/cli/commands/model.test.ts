@@ -7,6 +7,7 @@ import { logVisit } from '../../core/leads/visits-store';
 import type { VisitOutcome } from '../../core/leads/types';
 import { openDatabase, runMigrations, type Db } from '../../core/store';
 import { DEFAULT_LEAD_PRIOR, leadModelFromOnnx } from '../../ml/lead-model';
+import { normals, uniforms } from '../../ml/ml.testkit';
 import { activeModel } from '../../ml/model-registry';
 import { EXIT } from '../command';
 import { testContext } from '../context.testkit';
@@ -34,18 +35,6 @@ function withDb<T>(dataDir: string, work: (db: Db) => T): T {
   }
 }
 
-/** Seeded uniforms (mulberry32). */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
-  };
-}
-
 const INCOME = 7;
 /**
  * Logs `n` door visits, each on its own lead with a feature vector at the time; the doors that
@@ -54,7 +43,7 @@ const INCOME = 7;
  */
 function logSyntheticVisits(db: Db, n: number, seed = 9): void {
   const u = uniforms(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  const normal = normals(u);
   for (let i = 0; i < n; i++) {
     const z = DEFAULT_LEAD_PRIOR.mean.map(() => normal());
     const features = z.map((zi, j) => DEFAULT_LEAD_PRIOR.mean[j]! + DEFAULT_LEAD_PRIOR.scale[j]! * zi);

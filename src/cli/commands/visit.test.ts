@@ -5,10 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addLead } from '../../core/leads/leads.testkit';
 import { getLead, type Lead } from '../../core/leads/leads-store';
 import { trainingOutcomes, visitsOf } from '../../core/leads/visits-store';
-import { openDatabase, pendingOutbox, runMigrations, type Db } from '../../core/store';
+import { openDatabase, pendingOutbox, runMigrations } from '../../core/store';
 import { EXIT } from '../command';
-import { testContext } from '../context.testkit';
-import { runCli } from '../run';
+import { runCommand, withDb } from './commands.testkit';
 import { visitCommand } from './visit';
 
 const root = mkdtempSync(join(tmpdir(), 'fishmouth-visit-cli-'));
@@ -24,20 +23,7 @@ function seeded(): { data: string; lead: Lead } {
   return { data, lead };
 }
 
-async function run(args: string[]) {
-  const ctx = testContext();
-  const code = await runCli(['visit', ...args], ctx, [visitCommand]);
-  return { code, out: ctx.out(), err: ctx.err(), json: () => JSON.parse(ctx.out()) };
-}
-
-function withDb<T>(data: string, fn: (db: Db) => T): T {
-  const db = openDatabase(data);
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
+const run = (args: string[]) => runCommand(visitCommand, args);
 
 describe('fishmouth visit', () => {
   it('logs the outcome with its note, place and rep, moves the lead, and queues both for sync', async () => {

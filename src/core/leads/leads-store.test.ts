@@ -1,26 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit } from '../store/audit';
-import { openDatabase, type Db } from '../store/database';
-import { runMigrations } from '../store/migrations';
+import type { Db } from '../store/database';
 import { pendingOutbox } from '../store/outbox';
-import { addHouse } from '../store/store.testkit';
+import { addHouse, migratedTestDb } from '../store/store.testkit';
 import { addLead, scoredLeadInput } from './leads.testkit';
 import { assignLeads, countLeads, getLead, listLeads, setLeadStatus, upsertLead } from './leads-store';
 
-let dataDir: string;
 let db: Db;
-beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'fm-leads-'));
-  db = openDatabase(dataDir);
-  runMigrations(db);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+let cleanup: () => void;
+beforeEach(() => ({ db, cleanup } = migratedTestDb('fm-leads-')));
+afterEach(() => cleanup());
 
 const here = { lat: 30.5083, lng: -97.6789 };
 

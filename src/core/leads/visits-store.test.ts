@@ -1,25 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../store/database';
-import { runMigrations } from '../store/migrations';
+import type { Db } from '../store/database';
 import { pendingOutbox } from '../store/outbox';
+import { migratedTestDb } from '../store/store.testkit';
 import { addLead, scoredLeadInput } from './leads.testkit';
 import { getLead, upsertLead } from './leads-store';
 import { latestVisits, logVisit, trainingOutcomes, visitsOf } from './visits-store';
 
-let dataDir: string;
 let db: Db;
-beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'fm-visits-'));
-  db = openDatabase(dataDir);
-  runMigrations(db);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+let cleanup: () => void;
+beforeEach(() => ({ db, cleanup } = migratedTestDb('fm-visits-')));
+afterEach(() => cleanup());
 
 const here = { lat: 30.5083, lng: -97.6789 };
 

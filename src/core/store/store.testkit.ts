@@ -1,9 +1,31 @@
 import type { LatLng } from '../domain/geo';
 import type { PropertyObservation } from '../domain/records';
-import type { Db } from './database';
+import { tempDataDir } from '../../../test/helpers';
+import { openDatabase, type Db } from './database';
+import { runMigrations } from './migrations';
 import { upsertPropertyObservation } from './properties';
 
-/** Test helpers for the store: observations with every field spelled out, and distinct houses. */
+/** Test helpers for the store: a fresh migrated database, observations with every field spelled out, and distinct houses. */
+
+export interface TestDb {
+  db: Db;
+  /** Closes the database and removes its folder. */
+  cleanup(): void;
+}
+
+/** A fresh, migrated database in a temp folder of its own (open one in beforeEach, clean up in afterEach). */
+export function migratedTestDb(prefix: string): TestDb {
+  const data = tempDataDir(prefix);
+  const db = openDatabase(data.dir);
+  runMigrations(db);
+  return {
+    db,
+    cleanup: () => {
+      db.close();
+      data.cleanup();
+    },
+  };
+}
 
 /** An observation with nothing known but what is given. */
 export function propertyObservation(overrides: Partial<PropertyObservation> & Pick<PropertyObservation, 'source' | 'sourceRecordId'>): PropertyObservation {

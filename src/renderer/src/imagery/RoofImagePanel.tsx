@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { RoofImageView } from '../../../core/contracts/imagery-contract';
+import { CloseButton, useCloseOnEscape } from '../CloseButton';
 import { percent } from '../spend/format';
 import {
   captureLine,
@@ -27,15 +28,7 @@ export function RoofImagePanel() {
   const select = useImageryUiStore((s) => s.select);
   const roof = useRoofImage(selected?.id ?? null);
 
-  useEffect(() => {
-    if (!selected) return;
-    const onKey = (event: KeyboardEvent) => {
-      // Note: a dialog that handled Escape itself (defaultPrevented) keeps the panel open.
-      if (event.key === 'Escape' && !event.defaultPrevented) select(null);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [selected, select]);
+  useCloseOnEscape(selected !== null, () => select(null));
 
   if (!selected) return null;
 
@@ -46,11 +39,7 @@ export function RoofImagePanel() {
           <h2 id="roof-title">Roof image</h2>
           <p className="small muted roof-address">{selected.address ?? `Property ${selected.id}`}</p>
         </div>
-        <button type="button" className="icon-button" onClick={() => select(null)} aria-label="Close the roof image" title="Close" data-testid="roof-close">
-          <svg viewBox="0 0 16 16" aria-hidden="true" className="chevron">
-            <path d="M4 4l8 8M12 4l-8 8" />
-          </svg>
-        </button>
+        <CloseButton onClose={() => select(null)} label="Close the roof image" testId="roof-close" />
       </header>
       <div className="panel-body roof-body">
         {roof.isPending ? (

@@ -1,10 +1,9 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { MapLibreMap } from 'maplibre-gl';
-import { useEffect, useRef, useState } from 'react';
-import type { ScanStatus } from '../../../core/contracts/scan-api';
+import { useEffect, useState } from 'react';
 import type { BBox } from '../../../core/domain/geo';
-import type { ConnectionState } from '../../../core/rpc/linked-client';
 import { useApi } from '../api/api-context';
+import { useRefetchOnScan } from '../api/use-refetch-on-scan';
 import { coverageBox } from './coverage-geojson';
 
 /*
@@ -16,6 +15,7 @@ import { coverageBox } from './coverage-geojson';
 export const imageryKeys = {
   all: ['imagery'] as const,
   roof: (propertyId: string) => ['imagery', 'roof', propertyId] as const,
+  allCoverage: ['imagery', 'coverage'] as const,
   coverage: (bbox: BBox | null) => ['imagery', 'coverage', bbox] as const,
   cache: ['imagery', 'cache'] as const,
   ml: ['imagery', 'ml'] as const,
@@ -106,32 +106,5 @@ function sameBox(a: BBox | null, b: BBox | null): boolean {
  * link comes back (pushes made while it was down were lost).
  */
 export function useImageryRefresh(): void {
-  const api = useApi();
-  const queryClient = useQueryClient();
-  const lastLive = useRef(0);
-
-  useEffect(() => {
-    const states = new Map<string, ScanStatus['state']>();
-    return api.onScanProgress((status) => {
-      const before = states.get(status.runId);
-      states.set(status.runId, status.state);
-      const ended = status.state !== 'running' && status.state !== 'planned';
-      if (ended && before !== status.state) {
-        void queryClient.invalidateQueries({ queryKey: imageryKeys.all });
-        return;
-      }
-      if (status.stage === 'imagery' && Date.now() - lastLive.current >= LIVE_COVERAGE_MS) {
-        lastLive.current = Date.now();
-        void queryClient.invalidateQueries({ queryKey: ['imagery', 'coverage'] });
-      }
-    });
-  }, [api, queryClient]);
-
-  useEffect(() => {
-    let previous: ConnectionState | null = null;
-    return api.onConnection((state) => {
-      if (state === 'connected' && previous !== null && previous !== 'connected') void queryClient.invalidateQueries({ queryKey: imageryKeys.all });
-      previous = state;
-    });
-  }, [api, queryClient]);
+  useRefetchOnScan({ queryKey: imageryKeys.all, liveStage: 'imagery', liveQueryKey: imageryKeys.allCoverage, liveEveryMs: LIVE_COVERAGE_MS });
 }

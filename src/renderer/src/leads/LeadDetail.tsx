@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { LeadView } from '../../../core/contracts/leads-contract';
 import type { LeadStatus } from '../../../core/leads/types';
+import { CloseButton, useCloseOnEscape } from '../CloseButton';
 import { contributionBars, nextStatus, probabilityLine, SIDE_STATUSES, STATUS_LABELS, STATUS_STEPS } from './leads-view';
 import { LeadRoof } from './LeadRoof';
 import { LeadVisits } from './LeadVisits';
@@ -20,14 +21,7 @@ export function LeadDetail() {
   const select = useLeadsUiStore((s) => s.select);
   const lead = useLead(selected?.id ?? null);
 
-  useEffect(() => {
-    if (!selected) return;
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && !event.defaultPrevented) select(null);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [selected, select]);
+  useCloseOnEscape(selected !== null, () => select(null));
 
   if (!selected) return null;
   const data = lead.data;
@@ -39,11 +33,7 @@ export function LeadDetail() {
           <h2 id="lead-detail-title">{data?.lead.address ?? selected.address ?? 'Lead'}</h2>
           {data && <p className="small muted">{probabilityLine(data.lead.probability)}</p>}
         </div>
-        <button type="button" className="icon-button" onClick={() => select(null)} aria-label="Close the lead" title="Close" data-testid="lead-close">
-          <svg viewBox="0 0 16 16" aria-hidden="true" className="chevron">
-            <path d="M4 4l8 8M12 4l-8 8" />
-          </svg>
-        </button>
+        <CloseButton onClose={() => select(null)} label="Close the lead" testId="lead-close" />
       </header>
       <div className="panel-body lead-detail-body">
         {lead.isPending ? (

@@ -1,11 +1,9 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
 import type { LeadFilters, LeadView } from '../../../core/contracts/leads-contract';
-import type { ScanStatus } from '../../../core/contracts/scan-api';
 import type { BBox, LatLng } from '../../../core/domain/geo';
 import type { LeadStatus, VisitOutcome } from '../../../core/leads/types';
-import type { ConnectionState } from '../../../core/rpc/linked-client';
 import { useApi } from '../api/api-context';
+import { useRefetchOnScan } from '../api/use-refetch-on-scan';
 import { HOT_SCORE } from './leads-view';
 
 /*
@@ -125,32 +123,5 @@ export function useExportLeads() {
  * comes back (pushes made while it was down were lost).
  */
 export function useLeadsRefresh(): void {
-  const api = useApi();
-  const queryClient = useQueryClient();
-  const lastLive = useRef(0);
-
-  useEffect(() => {
-    const states = new Map<string, ScanStatus['state']>();
-    return api.onScanProgress((status) => {
-      const before = states.get(status.runId);
-      states.set(status.runId, status.state);
-      const ended = status.state !== 'running' && status.state !== 'planned';
-      if (ended && before !== status.state) {
-        void queryClient.invalidateQueries({ queryKey: leadsKeys.all });
-        return;
-      }
-      if (status.stage === 'leads' && Date.now() - lastLive.current >= LIVE_LEADS_MS) {
-        lastLive.current = Date.now();
-        void queryClient.invalidateQueries({ queryKey: leadsKeys.all });
-      }
-    });
-  }, [api, queryClient]);
-
-  useEffect(() => {
-    let previous: ConnectionState | null = null;
-    return api.onConnection((state) => {
-      if (state === 'connected' && previous !== null && previous !== 'connected') void queryClient.invalidateQueries({ queryKey: leadsKeys.all });
-      previous = state;
-    });
-  }, [api, queryClient]);
+  useRefetchOnScan({ queryKey: leadsKeys.all, liveStage: 'leads', liveEveryMs: LIVE_LEADS_MS });
 }
