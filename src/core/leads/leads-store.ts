@@ -7,6 +7,7 @@ import { nowIso, statement, writeTransaction, type Db, type SqlValue } from '../
 import { StoreError, parseInput, parseRow } from '../store/errors';
 import { writeSynced, type SyncedTable } from '../store/synced';
 import { LEAD_STATUSES, type LeadContribution, type LeadStatus, type Reason } from './types';
+import { jsonText } from '../store/json-column';
 
 /**
  * Leads: one per property, ranked by score. Synced and editable — a rep's status and assignment
@@ -24,19 +25,6 @@ export const reasonSchema = z.object({ code: z.string().min(1), text: z.string()
 export const leadContributionSchema = z.object({ feature: z.string().min(1), value: z.string(), logit: z.number().finite(), text: z.string() });
 /** The lead model's input vector (LeadScore.inputs), in LEAD_FEATURES order. */
 export const featureVectorSchema = z.array(z.number().finite()).max(1_000);
-
-const jsonText = <S extends z.ZodType>(schema: S) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
 
 export const leadRowSchema = z
   .object({

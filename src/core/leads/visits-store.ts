@@ -7,6 +7,7 @@ import { StoreError, parseInput, parseRow } from '../store/errors';
 import { writeSynced, type SyncedTable } from '../store/synced';
 import { featureVectorSchema, getLead, leadsTable, repNameSchema } from './leads-store';
 import { NEGATIVE_OUTCOMES, POSITIVE_OUTCOMES, VISIT_OUTCOMES, type LeadStatus, type VisitOutcome } from './types';
+import { jsonText } from '../store/json-column';
 
 /**
  * Visits: what happened at a door. Synced and append-only (a correction is a new visit), logged
@@ -30,17 +31,7 @@ export const visitRowSchema = z
     lng: z.number().nullable(),
     visited_at: z.string(),
     rep: z.string().nullable(),
-    features: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-          return z.NEVER;
-        }
-      })
-      .pipe(featureVectorSchema),
+    features: jsonText(featureVectorSchema),
     model_id: z.string().nullable(),
     hlc: hlcSchema,
     device_id: z.string().min(1),

@@ -3,6 +3,7 @@ import { polygonSchema, type BBox } from '../domain/geo';
 import { hlcSchema } from '../hlc';
 import { statement, type Db } from './database';
 import { parseRow } from './errors';
+import { jsonText } from './json-column';
 import type { SyncedTable } from './synced';
 
 /**
@@ -17,16 +18,6 @@ import type { SyncedTable } from './synced';
  *   countProperties(db, { territoryId? })             → number
  *   propertySources(db, propertyId)                   → every source record it came from
  */
-
-const jsonText = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
 
 export const propertyRowSchema = z
   .object({
