@@ -24,7 +24,8 @@ import { EnhanceQueue } from './enhance-queue';
 import type { AerialImage } from './imagery-sources';
 import { parseStepKey } from './plan';
 import { holdAndCache, MAX_CACHE_GROUND_M, type HeldImage, type RoofImageValue, type RoofNeed } from './roof-chain';
-import { encodePng, resizeRaster, scaleBox } from './roof-crop';
+import { encodePng } from '../../ml/image-io';
+import { resizeRaster, scaleBox } from './roof-crop';
 import { roofTargetById } from './targets';
 import type { TileRasters } from './tile-rasters';
 import type { UnstoredImages } from './unstored-images';
@@ -87,8 +88,8 @@ export async function acquireImagery(deps: AcquireDeps, request: AcquireRequest,
   }
   const targets = memberIds.map((id) => roofTargetById(db, id)).filter((target): target is RoofTarget => target !== null);
   const todo = targets.filter((target) => getRoofImage(db, target.propertyId)?.runId !== request.runId);
+  // Roofs this run imaged already (a step repeated after a restart) count as properties, not as new work.
   result.properties = targets.length;
-  result.byKind['cache'] = targets.length - todo.length;
   if (todo.length === 0) return result;
 
   const messages: string[] = [];

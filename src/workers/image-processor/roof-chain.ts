@@ -6,6 +6,7 @@ import { priceFor } from '../../core/cost/prices';
 import { connectorStepError } from '../../core/http/errors';
 import type { BlobStore } from '../../core/blob-store';
 import { footprintBox, unionBox } from '../../core/imagery/geometry';
+import { groundResolutionM } from '../../core/imagery/mercator';
 import type { ImagerySettings } from '../../core/imagery/imagery-settings';
 import { assessImageQuality } from '../../core/imagery/quality';
 import { findCoveringTile, putTile } from '../../core/imagery/tile-cache';
@@ -202,13 +203,13 @@ export function createRoofChain(deps: RoofChainDeps): Chain<RoofNeed, RoofImageV
       const margin = deps.settings().roofMarginM;
       const drawn = await renderSyntheticRoof(need.target, { marginM: margin });
       const raster = await decodeImage(drawn.png);
-      const crop: RoofCrop = { image: raster, grid: drawn.grid, footprintPx: null };
-      const withFootprint = cropRoof(raster, drawn.grid, need.target, margin) ?? crop;
-      const quality = assessImageQuality(raster, { groundResolutionM: drawn.grid.box[2] > drawn.grid.box[0] ? (drawn.grid.box[2] - drawn.grid.box[0]) / drawn.grid.width : 1 });
+      const resolution = groundResolutionM(drawn.grid);
+      const crop = cropRoof(raster, drawn.grid, need.target, margin) ?? { image: raster, grid: drawn.grid, footprintPx: null };
+      const quality = assessImageQuality(raster, { groundResolutionM: resolution });
       const value: RoofImageValue = {
-        crop: withFootprint,
+        crop,
         enhanced: null,
-        groundResolutionM: (drawn.grid.box[2] - drawn.grid.box[0]) / drawn.grid.width,
+        groundResolutionM: resolution,
         capturedAt: null,
         source: SYNTHETIC_SOURCE,
         attribution: null,

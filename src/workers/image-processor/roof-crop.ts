@@ -12,12 +12,6 @@ export async function decodeImage(bytes: Uint8Array): Promise<RasterImage> {
   return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
-export async function encodePng(image: RasterImage): Promise<Buffer> {
-  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), { raw: { width: image.width, height: image.height, channels: image.channels } })
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-}
-
 /** Resamples an image (Lanczos) to a new size. */
 export async function resizeRaster(image: RasterImage, width: number, height: number): Promise<RasterImage> {
   if (image.width === width && image.height === height) return image;
