@@ -7,7 +7,7 @@ import { pointSchema, type LatLng } from '../../core/domain/geo';
 import { EXPORT_FORMATS, exportLeads, leadExportRows, type ExportFormat } from '../../core/leads/lead-export';
 import { assignLeads, countLeads, listLeads, MAX_LEADS_PER_PAGE, repNameSchema, type Lead, type LeadFilters } from '../../core/leads/leads-store';
 import { LEAD_STATUSES, type LeadStatus } from '../../core/leads/types';
-import { latestVisits } from '../../core/leads/visits-store';
+import { exportRows } from '../../core/leads/lead-lists';
 import { RpcError } from '../../core/rpc/protocol';
 import { openDatabase, runMigrations, StoreError, type Db } from '../../core/store';
 import { findTerritory } from '../../workers/orchestrator/scan-territory';
@@ -230,8 +230,7 @@ async function runLeads(args: LeadsArgs, ctx: CliContext): Promise<ExitCode> {
 function runExport(db: Db, filters: Omit<LeadFilters, 'limit' | 'offset'>, args: LeadsArgs, territoryName: string | null, output: CommandOutput): ExitCode {
   const format = args.format ?? formatFromName(args.out)!;
   const out = resolve(args.out!);
-  const leads = listLeads(db, { ...filters, limit: args.limit ?? MAX_LEADS_PER_PAGE });
-  const rows = leadExportRows(leads, latestVisits(db, leads.map((lead) => lead.id)));
+  const rows = exportRows(db, filters, args.limit);
   const text = exportLeads(format, rows, territoryName ? `Fish Mouth leads: ${territoryName}` : 'Fish Mouth leads');
   // Note: written beside the target and renamed, so a failed export never leaves half a file.
   const temporary = `${out}.${process.pid}.partial`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { listLeads } from '../../core/leads/leads-store';
+import { OPEN_STATUSES } from '../../core/leads/lead-lists';
 import type { LeadStatus } from '../../core/leads/types';
 import { MAX_ROUTE_STOPS, walkRoute } from '../../core/leads/walk-route';
 import { findTerritory } from '../../workers/orchestrator/scan-territory';
@@ -14,8 +15,6 @@ import { failWith, latLngText, numberText, openDataFolder, statusListText, whole
  */
 
 export const DEFAULT_ROUTE_STOPS = 25;
-/** Doors worth walking to: not yet decided, or worth another knock. */
-export const ROUTE_STATUSES: readonly LeadStatus[] = ['new', 'contacted', 'not_home'];
 const M_PER_MILE = 1_609.344;
 const FT_PER_M = 3.280_84;
 
@@ -44,7 +43,7 @@ export const routeCommand = defineCommand({
     `  --top N           the N best leads (default ${DEFAULT_ROUTE_STOPS}, at most ${MAX_ROUTE_STOPS})`,
     '  --rep NAME        only leads assigned to this rep',
     '  --min-score N     only leads scoring at least N',
-    `  --status S[,S]    which leads to walk to (default ${ROUTE_STATUSES.join(', ')})`,
+    `  --status S[,S]    which leads to walk to (default ${OPEN_STATUSES.join(', ')})`,
     '  --json            print exactly one JSON document',
     DATA_HELP,
     '',
@@ -79,7 +78,7 @@ async function runRoute(args: RouteArgs, ctx: CliContext): Promise<ExitCode> {
       territoryId: territory.id,
       assignedTo: args.rep,
       minScore: args['min-score'],
-      statuses: args.status ?? ROUTE_STATUSES,
+      statuses: args.status ?? OPEN_STATUSES,
       limit: args.top ?? DEFAULT_ROUTE_STOPS,
     });
     const route = walkRoute(from, leads);

@@ -1,7 +1,8 @@
 import type { LeadFilters as WireFilters, LeadView, VisitView, WalkRouteView } from '../../core/contracts/leads-contract';
-import { exportLeads, leadExportRows, type ExportFormat } from '../../core/leads/lead-export';
+import { exportLeads, type ExportFormat } from '../../core/leads/lead-export';
+import { exportRows, OPEN_STATUSES } from '../../core/leads/lead-lists';
 import { countLeads, listLeads, type Lead, type LeadFilters } from '../../core/leads/leads-store';
-import { latestVisits, type Visit } from '../../core/leads/visits-store';
+import type { Visit } from '../../core/leads/visits-store';
 import { walkRoute } from '../../core/leads/walk-route';
 import type { LatLng } from '../../core/domain/geo';
 import type { Db } from '../../core/store/database';
@@ -58,8 +59,6 @@ export function leadList(db: Db, filters: WireFilters): { leads: LeadView[]; tot
   return { leads: listLeads(db, store).map(leadView), total: countLeads(db, counted) };
 }
 
-/** Doors still worth knocking, unless the filters say which statuses. */
-const OPEN_STATUSES = ['new', 'contacted', 'not_home'] as const;
 
 export function leadRoute(db: Db, from: LatLng, top: number, filters: WireFilters | undefined): WalkRouteView {
   const store = storeFilters(filters, { limit: top });
@@ -79,8 +78,8 @@ export function leadRoute(db: Db, from: LatLng, top: number, filters: WireFilter
 const MIME: Record<ExportFormat, string> = { csv: 'text/csv', geojson: 'application/geo+json', kml: 'application/vnd.google-earth.kml+xml' };
 
 export function leadExport(db: Db, format: ExportFormat, filters: WireFilters | undefined): { filename: string; mime: string; text: string; rows: number } {
-  const leads = listLeads(db, storeFilters(filters, { limit: 100_000 }));
-  const rows = leadExportRows(leads, latestVisits(db, leads.map((lead) => lead.id)));
+  const { limit: _limit, offset: _offset, ...matching } = storeFilters(filters, { limit: 1 });
+  const rows = exportRows(db, matching, filters?.limit);
   const day = new Date().toISOString().slice(0, 10);
   return { filename: `fishmouth-leads-${day}.${format}`, mime: MIME[format], text: exportLeads(format, rows, `Fish Mouth leads ${day}`), rows: rows.length };
 }
