@@ -39,7 +39,9 @@ export const modelManifestSchema = z.object({
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 
 /** The models folder this build should use (it may not exist yet: see loadSrModel's error). */
-export function defaultModelsDir(): string {
+export function defaultModelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  // An explicit folder wins, for every reader alike (the CLI, ml-inference, the registry).
+  if (env.FISHMOUTH_MODELS_DIR) return env.FISHMOUTH_MODELS_DIR;
   // Note: Electron sets process.resourcesPath; electron-builder ships models/ there (extraResources).
   const resources = (process as { resourcesPath?: string }).resourcesPath;
   if (resources && existsSync(join(resources, 'models', MANIFEST_FILE))) return join(resources, 'models');

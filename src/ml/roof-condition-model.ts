@@ -118,7 +118,7 @@ export function roofConditionInputs(features: RoofImageFeatures | null, facts: R
   const distance = hail.reports > 0 && hail.nearestM !== null ? Math.exp(-Math.max(0, hail.nearestM) / METRES_PER_MILE) : 0;
   const usable = features !== null && features.usable;
   const imageValue = (input: RoofConditionInput, value: number) => (usable ? clamp(value, 0, 1) : params.mean[ROOF_CONDITION_INPUTS.indexOf(input)]!);
-  return [
+  const inputs = [
     age,
     size,
     recency,
@@ -129,6 +129,8 @@ export function roofConditionInputs(features: RoofImageFeatures | null, facts: R
     materialRisk(facts.material),
     usable ? 1 : 0,
   ];
+  // Note: one damaged value (NaN from an edited row) takes the average roof's, rather than failing the whole chunk.
+  return inputs.map((value, index) => (Number.isFinite(value) ? value : params.mean[index]!));
 }
 
 function spec(params: RoofConditionParams): LinearSpec {

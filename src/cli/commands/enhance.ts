@@ -6,6 +6,7 @@ import { encodePng, readRaster } from '../../ml/image-io';
 import { openSuperResolver } from '../../ml/super-resolution';
 import type { SrScale, SuperResolver } from '../../ml/types';
 import { commandOutput, defineCommand, EXIT, type CliContext, type ExitCode } from '../command';
+import { defaultModelsDir } from '../../ml/model-files';
 
 /**
  * `fishmouth enhance IN OUT [--scale 2|4]`: one image file through the local super-resolution
@@ -75,8 +76,7 @@ async function runEnhance(args: EnhanceArgs, ctx: CliContext): Promise<ExitCode>
   const partial = `${outputPath}.partial-${process.pid}`;
   try {
     const image = await readRaster(inputPath);
-    const modelsDir = ctx.env.FISHMOUTH_MODELS_DIR;
-    resolver = await openSuperResolver({ scale, ...(modelsDir ? { modelsDir } : {}) });
+    resolver = await openSuperResolver({ scale, modelsDir: defaultModelsDir(ctx.env) });
     ctx.stderr.write(`Enhancing ${inputPath} (${image.width}×${image.height}) ×${scale} with ${resolver.model.id} on ${resolver.provider}…\n`);
     const started = performance.now();
     let lastTenth = -1;

@@ -66,8 +66,9 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 
 function monthsBetween(fromIso: string, now: Date): number | null {
   const at = Date.parse(fromIso);
-  if (!Number.isFinite(at)) return null;
-  return Math.max(0, (now.getTime() - at) / 86_400_000 / DAYS_PER_MONTH);
+  // A date after now is a typo (roofAge treats it so too), not "this month".
+  if (!Number.isFinite(at) || at > now.getTime()) return null;
+  return (now.getTime() - at) / 86_400_000 / DAYS_PER_MONTH;
 }
 
 export function leadFeatures(input: LeadFeatureInput): LeadFeatures {

@@ -25,6 +25,8 @@ interface OpenModel {
 
 export class TabularModels {
   private readonly open = new Map<ModelKind, Promise<OpenModel>>();
+  /** Found once: finding it walks the folder tree. */
+  private readonly builtModelsDir = defaultModelsDir();
 
   constructor(
     private readonly db: Db,
@@ -44,7 +46,7 @@ export class TabularModels {
   }
 
   private async session(kind: ModelKind): Promise<OpenModel> {
-    const active = activeModel(this.db, kind, { dataDir: this.dataDir, builtModelsDir: defaultModelsDir(), builtDefault: BUILT_DEFAULTS[kind] });
+    const active = activeModel(this.db, kind, { dataDir: this.dataDir, builtModelsDir: this.builtModelsDir, builtDefault: BUILT_DEFAULTS[kind] });
     const held = this.open.get(kind);
     if (held) {
       const model = await held;
