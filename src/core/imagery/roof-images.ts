@@ -311,14 +311,29 @@ export function setRoofFeatures(db: Db, propertyId: string, features: RoofImageF
   statement(db, 'UPDATE roof_images SET roof_features = ? WHERE property_id = ?').run(features === null ? null : JSON.stringify(features), propertyId);
 }
 
+const share = z.number().finite().min(0).max(1);
+const roofFeaturesSchema = z.object({
+  version: z.literal(1),
+  roofPixels: z.number().int().min(0),
+  darkStreakShare: share,
+  patchiness: share,
+  mossShare: share,
+  meanLuma: z.number().finite().min(0).max(255),
+  sharpness: share,
+  usable: z.boolean(),
+});
+
+/** The stored features, or null when none were measured or the stored row is damaged (the roof is then judged from its facts). */
 export function roofFeaturesOf(db: Db, propertyId: string): RoofImageFeatures | null {
   const text = statement(db, 'SELECT roof_features FROM roof_images WHERE property_id = ?').pluck().get(propertyId);
   if (typeof text !== 'string') return null;
+  let value: unknown;
   try {
-    const parsed = JSON.parse(text) as RoofImageFeatures;
-    return parsed && parsed.version === 1 ? parsed : null;
+    value = JSON.parse(text);
   } catch {
     return null;
   }
+  const parsed = roofFeaturesSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }
 
