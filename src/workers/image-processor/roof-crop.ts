@@ -12,6 +12,16 @@ export async function decodeImage(bytes: Uint8Array): Promise<RasterImage> {
   return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
+/**
+ * Note: not ml/image-io's encodePng — importing image-io (and with it geotiff) into this worker
+ * kept the image-processor thread from ever becoming ready (seen once in CI; cause not traced).
+ */
+export async function encodePng(image: RasterImage): Promise<Buffer> {
+  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), { raw: { width: image.width, height: image.height, channels: image.channels } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+}
+
 /** Resamples an image (Lanczos) to a new size. */
 export async function resizeRaster(image: RasterImage, width: number, height: number): Promise<RasterImage> {
   if (image.width === width && image.height === height) return image;
